@@ -1,0 +1,68 @@
+# opsbot: `make demo` to chat with it on the sandbox, `make test` to run every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa phones home (telemetry, Sentry crash reports) unless told not to: every entry point says so.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMP  := $(VENV)/.installed
+MODEL  := models/opsbot.tar.gz
+TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
+
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean
+
+help:
+	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
+	@echo "make test    every check: ruff, data validation, pytest, training, NLU gate, conversations"
+	@echo "make serve   headless: REST on :5005 (and Teams when TEAMS_APP_ID is set), actions on :5055"
+	@echo "make train   train the model into $(MODEL) (skipped when nothing changed)"
+	@echo "make sandbox start only the simulated Jenkins/GitHub/Grafana"
+
+install: $(STAMP)
+$(STAMP): requirements.txt scripts/install.sh
+	@scripts/install.sh
+	@touch $@
+
+train: $(MODEL)
+$(MODEL): $(STAMP) $(TRAINING_DATA)
+	$(RASA) train --data nlu stories --domain domain --config config.yml --out models --fixed-model-name opsbot
+	@touch $@
+
+test: $(STAMP)
+	@scripts/test.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+validate: $(STAMP)
+	$(RASA) data validate --data nlu stories --domain domain --config config.yml --fail-on-warnings
+
+pytest: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
+
+nlu-test: $(MODEL)
+	$(RASA) test nlu --nlu tests/nlu --model $(MODEL) --out results/nlu
+	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json
+
+core-test: $(MODEL)
+	$(RASA) test core --stories tests/conversations --model $(MODEL) --out results/core --fail-on-prediction-errors
+
+e2e: $(MODEL)
+	$(PY) -m pytest -m e2e
+
+demo: $(MODEL)
+	@scripts/run.sh demo
+
+serve: $(MODEL)
+	@scripts/run.sh serve
+
+sandbox: $(STAMP)
+	$(PY) -m sandbox
+
+clean:
+	rm -rf models results .opsbot

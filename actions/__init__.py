@@ -1,0 +1,6 @@
+"""opsbot's custom actions, run by the rasa_sdk action server (`rasa run actions`).
+
+Layout: one module per domain of questions (`core`, `jenkins`, `github`, `grafana`) holding thin Action
+classes; `services/` holds one facade per backend (no Rasa in there); `resolve` turns everyday names into
+live objects; `render` turns typed results into text and Adaptive Cards.
+"""

@@ -1,0 +1,27 @@
+"""Typed results → what the user sees: plain text (REST, shell) or an Adaptive Card (Teams).
+
+Pure functions only; no I/O, no Rasa. `Reply` is the one shape every action produces; `actions.reply.send`
+delivers it through the channel the user is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A next step the user can click: `payload` is sent back as if typed (a Rasa `/intent{...}` or text)."""
+
+    title: str
+    payload: str
+
+
+@dataclass
+class Reply:
+    """One answer. `text` is always complete on its own; `card` is the richer Teams rendering of it."""
+
+    text: str
+    card: dict | None = None
+    buttons: list[Button] = field(default_factory=list)
+    image_url: str | None = None

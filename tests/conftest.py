@@ -1,0 +1,59 @@
+"""Shared fixtures: the sandbox on free loopback ports, with opsbot's settings pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actions import settings as settings_module
+from sandbox.server import Credentials, RunningSandbox
+from sandbox.services import sandbox_for
+from sandbox.world import load_world
+
+ROOT = Path(__file__).resolve().parent.parent
+WORLDS = ROOT / "sandbox" / "worlds"
+
+TEST_CREDENTIALS = Credentials(
+    jenkins_user="opsbot-test", jenkins_token="jenkins-secret-0042",
+    github_token="ghp_testsecret0042", grafana_token="glsa_testsecret0042",
+)
+
+
+def start_sandbox(world_file: Path) -> RunningSandbox:
+    world = load_world(world_file)
+    sandbox = sandbox_for(world, TEST_CREDENTIALS, ports={"jenkins": 0, "github": 0, "grafana": 0})
+    return sandbox.start_in_thread()
+
+
+def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
+    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
+    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
+    monkeypatch.setenv("GITHUB_API_URL", sandbox.url("github"))
+    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS.github_token)
+    monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
+    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
+    settings_module.settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def petclinic_sandbox() -> Iterator[RunningSandbox]:
+    sandbox = start_sandbox(WORLDS / "petclinic.yaml")
+    yield sandbox
+    sandbox.stop_thread()
+
+
+@pytest.fixture()
+def petclinic(petclinic_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    """The Pet Clinic sandbox with settings pointed at it, counters reset and no fault switched on."""
+    from sandbox.server import Fault
+
+    for service in petclinic_sandbox.apps:
+        state = petclinic_sandbox.state(service)
+        state.counts.clear()
+        state.fault = Fault()
+    point_settings_at(petclinic_sandbox, monkeypatch)
+    yield petclinic_sandbox
+    settings_module.settings.cache_clear()

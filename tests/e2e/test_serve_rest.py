@@ -1,0 +1,85 @@
+"""End to end: `scripts/run.sh serve` (what `make serve` runs) answers over the REST channel.
+
+Needs the trained model; `make test` runs this after training (pytest -m e2e).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+REST = "http://127.0.0.1:5005/webhooks/rest/webhook"
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[None]:
+    if not (ROOT / "models" / "opsbot.tar.gz").exists():
+        pytest.fail("no trained model: run `make train` first")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL", "TEAMS_APP_ID"}}
+    process = subprocess.Popen(
+        ["scripts/run.sh", "serve"], cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"make serve exited early:\n{process.stdout.read()}")
+            try:
+                if requests.get("http://127.0.0.1:5005/webhooks/rest/", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(2)
+        else:
+            pytest.fail("the Rasa server did not come up within 240 s")
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def ask(text: str, sender: str | None = None) -> list[dict]:
+    answer = requests.post(REST, json={"sender": sender or uuid.uuid4().hex, "message": text}, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_hi_is_greeted(served) -> None:
+    replies = ask("hi")
+    assert replies and "opsbot" in replies[0]["text"]
+
+
+def test_what_can_you_do_lists_examples(served) -> None:
+    from actions.capabilities import capabilities
+
+    text = " ".join(r.get("text", "") for r in ask("what can you do?"))
+    assert "I'm opsbot" in text
+    assert all(c.example in text for c in capabilities())
+
+
+def test_gibberish_is_answered_not_ignored(served) -> None:
+    replies = ask("asdf qwerty")
+    text = " ".join(r.get("text", "") for r in replies)
+    assert replies, "opsbot stayed silent"
+    assert "help" in text.lower()
+
+
+def test_the_rasa_http_api_is_not_exposed(served) -> None:
+    # `--enable-api` would let anyone on the network read trackers and replace the model.
+    assert requests.get("http://127.0.0.1:5005/status", timeout=5).status_code == 404

@@ -1,0 +1,40 @@
+"""Helpers for tests: run an action as the action server would, with a tracker built from a message."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def make_tracker(
+    text: str = "",
+    intent: str = "",
+    entities: list[dict] | None = None,
+    slots: dict[str, Any] | None = None,
+    channel: str = "rest",
+    sender: str = "tester",
+    metadata: dict | None = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel,
+               "metadata": metadata or {}}]
+    return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+def run_action(action: Action, tracker: Tracker, domain: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """Returns (messages sent, events returned)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain or {}))
+    return dispatcher.messages, events
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
