@@ -61,6 +61,16 @@ class Ask:
             metadata=latest.get("metadata") or {},
         )
 
+    @property
+    def user_id(self) -> str:
+        """Who is speaking. In Teams channels the tracker is the channel's (sender = conversation), so the
+        connector puts the speaker in metadata (`user_id`: AAD object id); REST and shell: the sender."""
+        return str(self.metadata.get("user_id") or self.sender)
+
+    @property
+    def user_name(self) -> str:
+        return str(self.metadata.get("user_name") or self.user_id)
+
     def entity(self, name: str) -> str | None:
         values = self.entities.get(name)
         return values[0] if values else None
