@@ -46,7 +46,7 @@ pytest: $(STAMP)
 	$(PY) -m pytest -m "not e2e"
 
 nlu-test: $(MODEL)
-	$(RASA) test nlu --nlu tests/nlu --model $(MODEL) --out results/nlu
+	$(RASA) test nlu --nlu tests/nlu --domain domain --model $(MODEL) --out results/nlu
 	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json
 
 core-test: $(MODEL)
