@@ -124,6 +124,7 @@ GITHUB_REPO = {
         "head": req(str), "base": req(str), "checks": opt(STR_MAP), "requested_reviewers": opt([str]),
         "reviews": opt([{"user": req(str), "state": req(str, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"))}]),
         "labels": opt([str]), "mergeable": opt(bool), "behind_by": opt(int), "body": opt(str),
+        "closed_ago": opt(DURATION),
     }]),
     "issues": opt([{
         "number": req(int), "title": req(str), "user": req(str), "state": req(str, ("open", "closed")),
@@ -142,7 +143,25 @@ GITHUB_REPO = {
         "conclusion": opt(str), "ago": req(DURATION), "head_sha": opt(str), "pull_request": opt(int),
     }]),
 }
-GITHUB = {"users": opt([str]), "org": opt(str), "repos": req([GITHUB_REPO])}
+
+
+def _github_user(value: Any, where: str) -> None:
+    """A GitHub user: a plain login ("adam-sre") or {login, name} when the display name matters ("Adam")."""
+    if not isinstance(value, str):
+        validate(value, {"login": req(str), "name": opt(str)}, where)
+
+
+GITHUB = {"users": opt([_github_user]), "org": opt(str), "repos": req([GITHUB_REPO])}
+
+# A panel's made-up history: sine(low, high), ramp(start, end), steps(low, high), or none (no samples at all).
+# The generated series always ends at the panel's `current` value at "now".
+SERIES_SPEC = re.compile(r"^\s*(?:(sine|ramp|steps)\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)|(none))\s*$")
+
+
+def _series_spec(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not SERIES_SPEC.match(value):
+        raise WorldError(f"{where}: expected sine(a, b), ramp(a, b), steps(a, b) or none, got {value!r}")
+
 
 GRAFANA = {
     "version": opt(str),
@@ -151,7 +170,8 @@ GRAFANA = {
         "uid": req(str), "title": req(str), "folder": opt(str), "tags": opt([str]),
         "panels": opt([{
             "id": req(int), "title": req(str), "unit": opt(str), "current": req((int, float)),
-            "series": opt(str), "type": opt(str), "description": opt(str),
+            "series": opt(_series_spec), "type": opt(str), "description": opt(str), "expr": opt(str),
+            "decimals": opt(int),
         }]),
     }]),
     "alert_rules": opt([{

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONDONTWRITEBYTECODE=1
+# Library deprecation warnings are noise in a chat window; logs keep real errors.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}
 mode=${1:-demo}
 logs=.opsbot/logs
 mkdir -p "$logs"
@@ -49,8 +51,13 @@ fi
 
 case "$mode" in
   demo)
-    echo "opsbot is ready. Try: \"what can you do?\"  (/stop to leave)"
-    .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints endpoints.yml --conversation-id demo
+    echo "Loading the model (about 20 s; logs in $logs/). Then try \"what can you do?\"; /stop leaves."
+    # Rasa's start-up chatter and library warnings go to the log, the conversation stays readable.
+    if ! .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints endpoints.yml --conversation-id demo \
+      --interface 127.0.0.1 2>"$logs/shell.log"; then
+      echo "The chat stopped with an error; see $logs/shell.log" >&2
+      exit 1
+    fi
     ;;
   serve)
     echo "opsbot: REST on http://127.0.0.1:5005/webhooks/rest/webhook (credentials: $credentials)"
