@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -22,6 +22,8 @@ help:
 	@echo "make serve   headless: REST on :5005 (and Teams when TEAMS_APP_ID is set), actions on :5055"
 	@echo "make train   train the model into $(MODEL) (skipped when nothing changed)"
 	@echo "make sandbox start only the simulated Jenkins/GitHub/Grafana"
+	@echo "make teach ARGS='add NAME --example ... --answer ...'   teach a new question (see README)"
+	@echo "make crossval  5-fold cross-validation of the NLU, per-intent table"
 
 install: $(STAMP)
 $(STAMP): requirements.txt scripts/install.sh
@@ -63,6 +65,13 @@ serve: $(MODEL)
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox
+
+teach: $(STAMP)
+	@$(PY) scripts/teach.py $(if $(ARGS),$(ARGS),--help)
+
+crossval: $(STAMP)
+	$(RASA) test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 --out results/crossval
+	$(PY) scripts/nlu_gate.py results/crossval/intent_report.json --report-only
 
 clean:
 	rm -rf models results .opsbot

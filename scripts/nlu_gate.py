@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("report")
     parser.add_argument("--min-weighted", type=float, default=0.95)
     parser.add_argument("--min-intent", type=float, default=0.85)
+    parser.add_argument("--report-only", action="store_true", help="print the table, never fail")
     args = parser.parse_args(argv)
 
     with open(args.report, encoding="utf-8") as handle:
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     weak = [name for name, row in intents.items() if row["f1-score"] < args.min_intent]
     if weak:
         failures.append(f"intents under {args.min_intent}: {', '.join(sorted(weak))}")
+    if failures and args.report_only:
+        print("below the bar: " + "; ".join(failures))
+        return 0
     if failures:
         print("NLU gate FAILED: " + "; ".join(failures))
         return 1
