@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -65,6 +65,9 @@ serve: $(MODEL)
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox
+
+audit: $(STAMP)
+	@$(PY) -m actions.audit $(if $(N),$(N),20)
 
 teach: $(STAMP)
 	@$(PY) scripts/teach.py $(if $(ARGS),$(ARGS),--help)

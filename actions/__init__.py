@@ -4,3 +4,7 @@ Layout: one module per domain of questions (`core`, `jenkins`, `github`, `grafan
 classes; `services/` holds one facade per backend (no Rasa in there); `resolve` turns everyday names into
 live objects; `render` turns typed results into text and Adaptive Cards.
 """
+
+from actions import logsafe as _logsafe
+
+_logsafe.install()  # before any action logs: secrets never reach a log line

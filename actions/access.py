@@ -1,0 +1,168 @@
+"""Who may do what: roles from `access.yml`, checked before anything that changes something.
+
+Permissions: `read` (every question), `build` (run a build), `build_protected` (jobs matching the
+protected patterns, e.g. `*-deploy-prod`), `subscribe` (channel notifications), `admin` (audit log).
+A user's roles come from `members` (Teams AAD object ids or UPNs; on REST and shell the sender id) and
+from `groups` (Azure AD group ids the connector passes in metadata). Everyone in an allowed tenant gets
+`default_role`; with no default role, unknown users are refused.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PERMISSIONS = ("read", "build", "build_protected", "subscribe", "admin")
+DEFAULT_ACCESS_FILE = Path(__file__).resolve().parent.parent / "access.yml"
+
+
+class AccessFileError(ValueError):
+    """access.yml is malformed; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking, as the channel tells it."""
+
+    user_id: str
+    user_name: str = ""
+    tenant_id: str = ""
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def from_metadata(cls, sender: str, metadata: dict) -> Identity:
+        groups = metadata.get("aad_groups") or ()
+        return cls(
+            user_id=str(metadata.get("user_id") or sender),
+            user_name=str(metadata.get("user_principal_name") or metadata.get("user_name") or ""),
+            tenant_id=str(metadata.get("tenant_id") or ""),
+            groups=tuple(str(g) for g in groups) if isinstance(groups, list | tuple) else (),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    permission: str
+    reason: str = ""  # why not, in words a user can act on (role names, never other people's names)
+    holders: tuple[str, ...] = ()  # role names that hold the missing permission
+
+
+@dataclass
+class AccessPolicy:
+    roles: dict[str, set[str]]
+    members: dict[str, set[str]] = field(default_factory=dict)  # role → user ids / UPNs (lower-case)
+    groups: dict[str, set[str]] = field(default_factory=dict)  # role → AAD group ids
+    default_role: str | None = "reader"
+    tenants: set[str] = field(default_factory=set)  # empty: any tenant the channel admits
+    protected_jobs: tuple[str, ...] = ()
+
+    # -- reading -------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict) -> AccessPolicy:
+        if not isinstance(data, dict):
+            raise AccessFileError("access file: expected a mapping at the top")
+        roles_raw = data.get("roles") or {}
+        if not isinstance(roles_raw, dict) or not roles_raw:
+            raise AccessFileError("roles: expected a mapping of role names to permission lists")
+        roles: dict[str, set[str]] = {}
+        for role, permissions in roles_raw.items():
+            unknown = set(permissions or []) - set(PERMISSIONS)
+            if unknown:
+                raise AccessFileError(f"roles.{role}: unknown permission(s) {sorted(unknown)}; "
+                                      f"known: {', '.join(PERMISSIONS)}")
+            roles[str(role)] = set(permissions or [])
+
+        def role_map(key: str) -> dict[str, set[str]]:
+            raw = data.get(key) or {}
+            if not isinstance(raw, dict):
+                raise AccessFileError(f"{key}: expected a mapping of role names to lists")
+            for role in raw:
+                if role not in roles:
+                    raise AccessFileError(f"{key}.{role}: no such role (roles: {', '.join(roles)})")
+            return {str(role): {str(x).lower() for x in (ids or [])} for role, ids in raw.items()}
+
+        default_role = data.get("default_role", "reader")
+        if default_role is not None and default_role not in roles:
+            raise AccessFileError(f"default_role: no such role '{default_role}'")
+        return cls(
+            roles=roles,
+            members=role_map("members"),
+            groups=role_map("groups"),
+            default_role=default_role,
+            tenants={str(t) for t in data.get("tenants") or []},
+            protected_jobs=tuple(str(p) for p in data.get("protected_jobs") or []),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> AccessPolicy:
+        path = Path(path)
+        try:
+            return cls.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        except OSError as exc:
+            raise AccessFileError(f"{path}: cannot read ({exc.strerror})") from exc
+        except yaml.YAMLError as exc:
+            raise AccessFileError(f"{path}: not valid YAML") from exc
+
+    # -- deciding ------------------------------------------------------------------------------------
+    def roles_of(self, who: Identity) -> set[str]:
+        if self.tenants and who.tenant_id not in self.tenants:
+            return set()
+        names = {who.user_id.lower(), who.user_name.lower()} - {""}
+        found = {role for role, ids in self.members.items() if names & ids}
+        found |= {role for role, ids in self.groups.items() if set(who.groups) & ids}
+        if self.default_role:
+            found.add(self.default_role)
+        return found
+
+    def is_protected(self, job: str) -> bool:
+        return any(fnmatch.fnmatchcase(job, pattern) or fnmatch.fnmatchcase(job.rsplit("/", 1)[-1], pattern)
+                   for pattern in self.protected_jobs)
+
+    def holders(self, permission: str) -> tuple[str, ...]:
+        return tuple(sorted(role for role, permissions in self.roles.items() if permission in permissions))
+
+    def check(self, who: Identity, permission: str) -> Decision:
+        if permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {permission}")
+        if self.tenants and who.tenant_id not in self.tenants:
+            return Decision(False, permission, "your organisation (Teams tenant) is not allowed to use opsbot here")
+        roles = self.roles_of(who)
+        if not roles:
+            return Decision(False, permission, "you are not on opsbot's access list", self.holders(permission))
+        if any(permission in self.roles[role] for role in roles):
+            return Decision(True, permission)
+        holders = self.holders(permission)
+        return Decision(False, permission, f"that needs the '{permission}' permission", holders)
+
+    def check_build(self, who: Identity, job: str) -> Decision:
+        return self.check(who, "build_protected" if self.is_protected(job) else "build")
+
+
+def refusal_text(decision: Decision) -> str:
+    """A polite refusal that says what is missing and which roles have it (never who)."""
+    text = f"Sorry, I can't do that for you: {decision.reason}."
+    if decision.holders:
+        text += f" It's granted to the role{'s' if len(decision.holders) > 1 else ''} " \
+                f"{', '.join(decision.holders)} in opsbot's access file; ask an opsbot admin."
+    return text
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str, mtime: float) -> AccessPolicy:
+    return AccessPolicy.load(path)
+
+
+def policy() -> AccessPolicy:
+    """The policy from OPSBOT_ACCESS_FILE (default: access.yml), reloaded when the file changes."""
+    path = Path(os.environ.get("OPSBOT_ACCESS_FILE") or DEFAULT_ACCESS_FILE)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise AccessFileError(f"{path}: cannot read ({exc.strerror})") from exc
+    return _load_cached(str(path), mtime)
