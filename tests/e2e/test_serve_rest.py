@@ -83,3 +83,11 @@ def test_gibberish_is_answered_not_ignored(served) -> None:
 def test_the_rasa_http_api_is_not_exposed(served) -> None:
     # `--enable-api` would let anyone on the network read trackers and replace the model.
     assert requests.get("http://127.0.0.1:5005/status", timeout=5).status_code == 404
+
+
+def test_hostile_and_odd_messages_are_answered(served) -> None:
+    for text in ["x" * 5000, "why\x00 did\x1b[2J it fail", "", "<script>alert(1)</script>", "🔥🔥 状态?",
+                 "../../etc/passwd %2F"]:
+        replies = ask(text)
+        assert replies, f"no answer to {text[:30]!r}"
+        assert all("Traceback" not in (r.get("text") or "") for r in replies)

@@ -1,0 +1,32 @@
+"""The REST channel (`POST /webhooks/rest/webhook`), hardened: messages pass through `guard.sanitise`,
+the channel name cannot be spoofed, and identity fields in client-supplied metadata are dropped (on REST
+the sender id is the identity; run REST only where its clients are trusted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.channels.rest import RestInput
+from sanic.request import Request
+
+from connector.guard import sanitise
+
+IDENTITY_KEYS = {"user_id", "user_name", "user_principal_name", "tenant_id", "aad_groups", "team_id",
+                 "channel_id", "conversation_type", "conversation_reference"}
+
+
+class GuardedRestInput(RestInput):
+    def _extract_message(self, req: Request) -> str | None:
+        text, _notes = sanitise((req.json or {}).get("message"))
+        return text
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        body = request.json or {}
+        supplied = body.get("metadata")
+        metadata = {k: v for k, v in supplied.items() if k not in IDENTITY_KEYS} if isinstance(supplied, dict) else {}
+        _text, notes = sanitise(body.get("message"))
+        metadata.update(notes)
+        return metadata or None
