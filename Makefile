@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -65,6 +65,9 @@ serve: $(MODEL)
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox
+
+docs: $(STAMP)
+	$(PY) scripts/capabilities_doc.py
 
 audit: $(STAMP)
 	@$(PY) -m actions.audit $(if $(N),$(N),20)

@@ -60,3 +60,13 @@ def test_held_out_set_covers_every_trained_intent_five_times() -> None:
     held_out = _merge((ROOT / "tests" / "nlu").glob("*.yml"))
     thin = {intent: len(held_out.get(intent, [])) for intent in training if len(held_out.get(intent, [])) < 5}
     assert not thin, f"intents with fewer than 5 held-out phrases: {thin}"
+
+
+def test_readme_capability_table_is_generated_from_the_registry() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import capabilities_doc
+
+    readme = (ROOT / "README.md").read_text()
+    assert capabilities_doc.render(readme) == readme, "README capability table is stale: run `make docs`"
