@@ -204,16 +204,23 @@ def _typo(text: str) -> str:
 
 
 def robustness_variants(examples: list[str]) -> list[str]:
-    """Five phrasings users really type, derived from the examples: never copies of them."""
+    """Phrasings users really type, derived from the examples (never copies of them): an @mention, a
+    polite wrapper, lowercase without punctuation, a typo, a question form; more when some collide."""
     plain = [re.sub(r"[?!.]+$", "", ANNOTATION.sub(r"\1", x)).strip() for x in examples]
-    picks = [plain[i % len(plain)] for i in range(5)]
-    return [
-        f"hey opsbot, {picks[0][0].lower() + picks[0][1:]}?",
-        f"@opsbot {picks[1]}",
-        re.sub(r"[^\w\s-]", "", picks[2].lower()) + ("" if picks[2].lower().endswith("please") else " please"),
-        _typo(picks[3].lower()),
-        f"could you tell me {picks[4][0].lower() + picks[4][1:]}?",
+
+    def lower_first(text: str) -> str:
+        return text[:1].lower() + text[1:]
+
+    makers = [
+        lambda x: f"hey opsbot, {lower_first(x)}?",
+        lambda x: f"@opsbot {x}",
+        lambda x: re.sub(r"[^\w\s-]", "", x.lower()) + " pls",
+        lambda x: _typo(x.lower()),
+        lambda x: f"could you tell me {lower_first(x)}?",
+        lambda x: f"hi bot {lower_first(x)}",
+        lambda x: f"quick question: {lower_first(x)}",
     ]
+    return [make(plain[(i + offset) % len(plain)]) for offset in range(2) for i, make in enumerate(makers)]
 
 
 # -- writing --------------------------------------------------------------------------------------------
@@ -295,7 +302,11 @@ def stage_add(project: Project, area: str, name: str, examples: list[str], answe
     project.stage(project.rules(area), rules)
 
     taken = {normalise(x) for xs in project.examples().values() for x in xs} | {normalise(x) for x in examples}
-    held_out = [x for x in [*test_examples, *robustness_variants(examples)] if normalise(x) not in taken]
+    held_out: list[str] = []
+    for phrase in [*test_examples, *robustness_variants(examples)]:
+        if normalise(phrase) not in taken and normalise(phrase) not in {normalise(x) for x in held_out}:
+            held_out.append(phrase)
+    held_out = held_out[: max(len(test_examples), 0) + 5]
     tests = project.load(project.held_out(area), {"version": "3.1", "nlu": []})
     tests.setdefault("nlu", []).append({"intent": name, "examples": block(held_out)})
     project.stage(project.held_out(area), tests)
