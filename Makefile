@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs teams-package teams-demo
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -81,3 +81,34 @@ crossval: $(STAMP)
 
 clean:
 	rm -rf models results .opsbot
+
+# Teams: the app package to side-load (needs TEAMS_APP_ID), and one offline round trip through the channel.
+teams-package: $(STAMP)
+	$(PY) scripts/teams_package.py
+
+MESSAGE ?= what can you do?
+teams-demo: $(MODEL)
+	$(PY) scripts/teams_demo.py --message "$(MESSAGE)" --click
+
+# Benchmarks and scale-out (bench/, README "Running in production").
+# make bench: one table and results/bench/<time>-<commit>.json (trains from scratch: ~10 min on 2 cores).
+.PHONY: bench bench-compare test-scale
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-compare: $(STAMP)
+	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "usage: make bench-compare OLD=results/bench/a.json NEW=results/bench/latest.json"; exit 2; fi
+	$(PY) bench/compare.py "$(OLD)" "$(NEW)"
+
+# Two Rasa servers on PostgreSQL + Redis (installed with apt-get when missing), one action server, the sandbox.
+test-scale: $(MODEL)
+	@scripts/test_scale.sh
+
+# Notifications (issue 7): a channel subscribes, a build triggered from the chat and a Grafana alert come back
+# as cards (offline, fake Bot Framework); and the fan-out benchmark (100 subscribed conversations).
+.PHONY: notify-demo notify-bench
+notify-demo: $(MODEL)
+	$(PY) scripts/notify_demo.py
+notify-bench: $(STAMP)
+	$(PY) bench/notify_fanout.py

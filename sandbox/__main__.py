@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from sandbox import botframework
 from sandbox.server import DEFAULT_PORTS, Credentials
 from sandbox.services import sandbox_for
 from sandbox.world import DEFAULT_WORLD, WorldError, load_world
@@ -22,6 +23,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="loopback only: the sandbox has demo credentials")
     for name, port in DEFAULT_PORTS.items():
         parser.add_argument(f"--{name}-port", type=int, default=port)
+    parser.add_argument("--botframework", action="store_true",
+                        help="also start the fake Microsoft Bot Framework (for the Teams channel)")
+    parser.add_argument("--botframework-port", type=int, default=botframework.DEFAULT_PORT)
     return parser.parse_args(argv)
 
 
@@ -33,9 +37,18 @@ async def serve(args: argparse.Namespace) -> int:
         return 2
     ports = {name: getattr(args, f"{name}_port") for name in DEFAULT_PORTS}
     sandbox = sandbox_for(world, Credentials.from_env(), args.host, ports)
+    fake = None
+    if args.botframework:
+        fake = botframework.from_env()
+        sandbox.apps["botframework"] = fake.app()
+        sandbox.requested_ports["botframework"] = args.botframework_port
     await sandbox.start()
     for name in sandbox.ports:
         print(f"sandbox: {name} on {sandbox.url(name)} (world: {world['name']})", flush=True)
+    if fake is not None:
+        fake.base_url = sandbox.url("botframework")
+        variables = " ".join(f"{k}={v}" for k, v in botframework.teams_environment(fake).items() if v)
+        print(f"sandbox: point the Teams channel at the fake Bot Framework with: {variables}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

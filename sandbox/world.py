@@ -74,6 +74,7 @@ JENKINS_BUILD = {
     "stages": opt([str]),
     "log_tail": opt([str]),
     "parameters": opt(STR_MAP),
+    "tests": opt(int),  # total test count (the test report's pass count is tests - failed_tests)
 }
 JENKINS_PARAMETER = {
     "name": req(str),
@@ -90,6 +91,7 @@ JENKINS_JOB = {
     "protected": opt(bool),
     "parameters": opt([JENKINS_PARAMETER]),
     "builds": opt([JENKINS_BUILD]),
+    "next_result": opt(str, RESULTS),  # the result of builds triggered in the sandbox (default SUCCESS)
 }
 
 
@@ -104,7 +106,8 @@ JENKINS = {
     "version": opt(str),
     "users": opt([{"id": req(str), "name": opt(str)}]),
     "jobs": req([_job_or_folder]),
-    "queue": opt([{"job": req(str), "ago": req(DURATION), "why": opt(str), "parameters": opt(STR_MAP)}]),
+    "queue": opt([{"job": req(str), "ago": req(DURATION), "why": opt(str), "parameters": opt(STR_MAP),
+                   "cause": opt(str)}]),
     "nodes": opt([{
         "name": req(str), "online": req(bool), "offline_reason": opt(str), "executors": opt(int),
         "busy": opt(int), "labels": opt([str]),

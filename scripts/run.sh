@@ -2,6 +2,10 @@
 # scripts/run.sh demo|serve — what `make demo` and `make serve` run.
 #   demo:  sandbox (unless real backends are configured) + action server + an interactive chat.
 #   serve: the same, headless: Rasa on :5005 with the REST channel (and Teams when TEAMS_APP_ID is set).
+#   rasa:    only the Rasa server (OPSBOT_RASA_PORT, default 5005; OPSBOT_MODEL), for several servers behind a
+#            load balancer; actions: only the action server (OPSBOT_ACTIONS_PORT, default 5055). Neither starts
+#            the sandbox. `make test-scale` and docker-compose.yml run these (README "Running in production").
+# Scale-out: with OPSBOT_DB_HOST (and OPSBOT_REDIS_HOST) set, every mode uses endpoints.scale.yml.
 # Leaving the chat (or Ctrl-C) stops every process this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +25,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Endpoints: the scale-out variant (SQL tracker store on PostgreSQL, Redis lock store) when a database is set.
+endpoints=endpoints.yml
+if [ -n "${OPSBOT_DB_HOST:-}" ] || [ -n "${OPSBOT_REDIS_HOST:-}" ]; then
+  if [ -z "${OPSBOT_DB_HOST:-}" ] || [ -z "${OPSBOT_REDIS_HOST:-}" ]; then
+    echo "Scale-out needs both OPSBOT_DB_HOST (PostgreSQL: the conversations) and OPSBOT_REDIS_HOST (Redis: the" >&2
+    echo "conversation locks); one Rasa server needs neither. See README \"Running in production\"." >&2
+    exit 2
+  fi
+  endpoints=endpoints.scale.yml
+  # Rasa refuses a ${VAR} that is unset: the optional ones get their defaults here.
+  export OPSBOT_ACTION_ENDPOINT_URL=${OPSBOT_ACTION_ENDPOINT_URL:-http://127.0.0.1:${OPSBOT_ACTIONS_PORT:-5055}/webhook} \
+    OPSBOT_DB_PORT=${OPSBOT_DB_PORT:-5432} OPSBOT_DB_NAME=${OPSBOT_DB_NAME:-opsbot} \
+    OPSBOT_DB_USER=${OPSBOT_DB_USER:-opsbot} OPSBOT_DB_PASSWORD=${OPSBOT_DB_PASSWORD:-} \
+    OPSBOT_DB_SSLMODE=${OPSBOT_DB_SSLMODE:-prefer} OPSBOT_REDIS_PORT=${OPSBOT_REDIS_PORT:-6379} \
+    OPSBOT_REDIS_DB=${OPSBOT_REDIS_DB:-1} OPSBOT_REDIS_PASSWORD=${OPSBOT_REDIS_PASSWORD:-}
+fi
+
+if [ "$mode" = actions ]; then  # the action server alone (stateless: run as many as you like)
+  exec .venv/bin/rasa run actions --actions actions --port "${OPSBOT_ACTIONS_PORT:-5055}"
+fi
+
 wait_for() {  # wait_for URL NAME SECONDS
   for _ in $(seq 1 "$3"); do
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
@@ -30,30 +55,51 @@ wait_for() {  # wait_for URL NAME SECONDS
   exit 1
 }
 
-if [ -z "${JENKINS_URL:-}" ] && [ -z "${GITHUB_TOKEN:-}" ] && [ -z "${GRAFANA_URL:-}" ]; then
+if [ "$mode" != rasa ] && [ -z "${JENKINS_URL:-}" ] && [ -z "${GITHUB_TOKEN:-}" ] && [ -z "${GRAFANA_URL:-}" ]; then
   echo "No JENKINS_URL, GITHUB_TOKEN or GRAFANA_URL set: starting the sandbox (world: ${OPSBOT_WORLD:-Pet Clinic})."
   export JENKINS_URL=http://127.0.0.1:8081 JENKINS_USER=opsbot JENKINS_API_TOKEN=sandbox-jenkins-token
   export GITHUB_API_URL=http://127.0.0.1:8082 GITHUB_TOKEN=sandbox-github-token
   export GRAFANA_URL=http://127.0.0.1:8083 GRAFANA_TOKEN=sandbox-grafana-token
+  # Notifications: the sandbox sends the Jenkins and Grafana webhooks to opsbot (demo secrets unless set): to the
+  # Rasa server's `notify` channel (serve), or to the notifier beside the shell chat (demo, port 5006).
+  export JENKINS_WEBHOOK_SECRET=${JENKINS_WEBHOOK_SECRET:-sandbox-jenkins-hook} \
+    GRAFANA_WEBHOOK_TOKEN=${GRAFANA_WEBHOOK_TOKEN:-sandbox-grafana-hook} \
+    GITHUB_WEBHOOK_SECRET=${GITHUB_WEBHOOK_SECRET:-sandbox-github-hook}
+  notify_base=http://127.0.0.1:$([ "$mode" = demo ] && echo 5006 || echo 5005)/webhooks/notify
+  export OPSBOT_NOTIFY_JENKINS_URL=${OPSBOT_NOTIFY_JENKINS_URL:-$notify_base/jenkins?token=$JENKINS_WEBHOOK_SECRET} \
+    OPSBOT_NOTIFY_GRAFANA_URL=${OPSBOT_NOTIFY_GRAFANA_URL:-$notify_base/grafana}
   .venv/bin/python -m sandbox >"$logs/sandbox.log" 2>&1 &
   pids+=($!)
   wait_for http://127.0.0.1:8083/_sandbox/health sandbox 30
 fi
 
-.venv/bin/rasa run actions --actions actions --port 5055 >"$logs/actions.log" 2>&1 &
-pids+=($!)
-wait_for http://127.0.0.1:5055/health "action server" 90
+if [ "$mode" != rasa ]; then
+  .venv/bin/rasa run actions --actions actions --port 5055 >"$logs/actions.log" 2>&1 &
+  pids+=($!)
+  wait_for http://127.0.0.1:5055/health "action server" 90
+fi
 
 credentials=credentials.yml
 if [ -n "${TEAMS_APP_ID:-}" ] && [ -f credentials.teams.yml ]; then
   credentials=credentials.teams.yml
+  # Rasa refuses a credentials file naming an unset ${VAR}: the optional Teams settings default to "".
+  export TEAMS_APP_PASSWORD=${TEAMS_APP_PASSWORD:-} TEAMS_TENANT_ID=${TEAMS_TENANT_ID:-} \
+    TEAMS_OPENID_METADATA_URL=${TEAMS_OPENID_METADATA_URL:-} TEAMS_TOKEN_URL=${TEAMS_TOKEN_URL:-} \
+    TEAMS_ALLOWED_SERVICE_URLS=${TEAMS_ALLOWED_SERVICE_URLS:-} TEAMS_ALLOWED_TENANTS=${TEAMS_ALLOWED_TENANTS:-} \
+    TEAMS_STORE_PATH=${TEAMS_STORE_PATH:-}
 fi
 
 case "$mode" in
   demo)
+    # Notifications: the shell chat opens no other channel, so the webhook receivers run beside it and print
+    # what they deliver to this (non-Teams) conversation in this terminal ("notify me when petclinic-build
+    # finishes", then "build petclinic-build on branch main" and "yes").
+    .venv/bin/python -m notifications --port 5006 --console 2>"$logs/notify.log" &
+    pids+=($!)
+    wait_for http://127.0.0.1:5006/webhooks/notify/ notifier 30
     echo "Loading the model (about 20 s; logs in $logs/). Then try \"what can you do?\"; /stop leaves."
     # Rasa's start-up chatter and library warnings go to the log, the conversation stays readable.
-    if ! .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints endpoints.yml --conversation-id demo \
+    if ! .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints "$endpoints" --conversation-id demo \
       --interface 127.0.0.1 2>"$logs/shell.log"; then
       echo "The chat stopped with an error; see $logs/shell.log" >&2
       exit 1
@@ -61,13 +107,17 @@ case "$mode" in
     ;;
   serve)
     echo "opsbot: REST on http://127.0.0.1:5005/webhooks/rest/webhook (credentials: $credentials)"
-    .venv/bin/rasa run --model models/opsbot.tar.gz --endpoints endpoints.yml --credentials "$credentials" \
+    .venv/bin/rasa run --model models/opsbot.tar.gz --endpoints "$endpoints" --credentials "$credentials" \
       --port 5005 &
     pids+=($!)
     wait "${pids[-1]}"
     ;;
+  rasa)  # one Rasa server, no sandbox, no action server (they run elsewhere: OPSBOT_ACTION_ENDPOINT_URL)
+    exec .venv/bin/rasa run --model "${OPSBOT_MODEL:-models/opsbot.tar.gz}" --endpoints "$endpoints" \
+      --credentials "$credentials" --port "${OPSBOT_RASA_PORT:-5005}" --interface "${OPSBOT_RASA_INTERFACE:-0.0.0.0}"
+    ;;
   *)
-    echo "usage: scripts/run.sh demo|serve" >&2
+    echo "usage: scripts/run.sh demo|serve|rasa|actions" >&2
     exit 2
     ;;
 esac

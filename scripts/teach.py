@@ -39,6 +39,9 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 ROOT = Path(__file__).resolve().parent.parent
 MIN_EXAMPLES = 5
 OVERLAP_CONFIDENCE = 0.8
+# A closed-set classifier reads ANY new phrase as some known intent, often confidently; an overlap is
+# reported only when the phrase is also worded like that intent's own examples.
+OVERLAP_SIMILARITY = 85.0
 NAME = re.compile(r"[a-z][a-z0-9_]{1,60}")
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -169,12 +172,16 @@ def check_examples(project: Project, examples: list[str]) -> None:
         raise Refused("these examples already belong to another intent: " + ", ".join(clashes))
 
 
-def model_overlaps(model: Path, name: str, examples: list[str]) -> list[tuple[str, str, float]]:
-    """Examples the trained model already reads, confidently, as another intent."""
+def model_overlaps(model: Path, name: str, examples: list[str],
+                   known: dict[str, list[str]] | None = None) -> list[tuple[str, str, float]]:
+    """Examples the trained model already reads, confidently, as another intent whose own examples are
+    worded alike (`known`: intent → training examples; without it, confidence alone decides)."""
     if not model.exists():
         return []
     import asyncio
     import logging
+
+    from rapidfuzz import fuzz, process
 
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
@@ -187,8 +194,14 @@ def model_overlaps(model: Path, name: str, examples: list[str]) -> list[tuple[st
     overlaps = []
     for example, parsed in zip(examples, asyncio.run(parse_all()), strict=True):
         intent = parsed.get("intent") or {}
-        if intent.get("name") not in (name, "nlu_fallback", None) and intent.get("confidence", 0) >= OVERLAP_CONFIDENCE:
-            overlaps.append((example, intent["name"], float(intent["confidence"])))
+        if intent.get("name") in (name, "nlu_fallback", None) or intent.get("confidence", 0) < OVERLAP_CONFIDENCE:
+            continue
+        if known is not None:
+            alike = process.extractOne(normalise(example), [normalise(x) for x in known.get(intent["name"], [])],
+                                       scorer=fuzz.token_set_ratio)
+            if alike is None or alike[1] < OVERLAP_SIMILARITY:
+                continue
+        overlaps.append((example, intent["name"], float(intent["confidence"])))
     return overlaps
 
 
@@ -403,7 +416,7 @@ def add(args: argparse.Namespace, project: Project) -> int:
     check_name(project, args.name)
     check_examples(project, examples)
     if not args.force:
-        overlaps = model_overlaps(Path(args.model), args.name, examples)
+        overlaps = model_overlaps(Path(args.model), args.name, examples, project.examples())
         if overlaps:
             lines = "\n".join(f"  '{x}' → {intent} ({confidence:.2f})" for x, intent, confidence in overlaps)
             raise Refused("the current model already reads these examples as other intents (likely overlaps):\n"

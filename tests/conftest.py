@@ -57,3 +57,13 @@ def petclinic(petclinic_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
     point_settings_at(petclinic_sandbox, monkeypatch)
     yield petclinic_sandbox
     settings_module.settings.cache_clear()
+
+
+# The GitHub tests' fixtures (the Acme world, a fresh GitHub facade per test): tests/github_support.py.
+from tests.github_support import acme, acme_sandbox, pets  # noqa: E402, F401
+
+# The notification fixtures (the notify channel on a live server; secrets and stores in tmp): tests/notify_harness.py.
+from tests.notify_harness import notify, notify_env  # noqa: E402, F401
+
+# The Teams channel's fixtures (fake Bot Framework, a live TeamsInput endpoint): tests/teams_harness.py.
+from tests.teams_harness import _fake_bf_running, fake_bf, teams  # noqa: E402, F401

@@ -7,7 +7,11 @@ into a polite sentence that names the backend and the problem. Nothing here may 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -75,12 +79,31 @@ def translate_transport_errors(backend: str) -> Iterator[None]:
         raise BackendError(backend, Fault.UNREACHABLE) from exc
     except aiohttp.ClientResponseError as exc:
         raise BackendError(backend, fault_for_status(exc.status), f"HTTP {exc.status}") from exc
+    except aiohttp.ClientError as exc:  # a broken body (ClientPayloadError) and the like: unreadable answer
+        raise BackendError(backend, Fault.BAD_RESPONSE, type(exc).__name__) from exc
     except ValueError as exc:  # malformed JSON (json.JSONDecodeError is a ValueError)
         raise BackendError(backend, Fault.BAD_RESPONSE, "malformed JSON") from exc
+
+
+# Blocking clients wait on the network, not on the CPU. asyncio.to_thread's default executor has cpu_count + 4
+# threads (6 on two cores): the 7th Jenkins or GitHub call of a busy minute would queue behind the others.
+BLOCKING_CALL_THREADS = 32
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _blocking_calls() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:  # created on first use, never at import time
+            _executor = ThreadPoolExecutor(BLOCKING_CALL_THREADS, thread_name_prefix="backend-call")
+        return _executor
 
 
 async def in_thread(backend: str, call: Callable, *args, **kwargs):
     """Run a blocking client call (python-jenkins, PyGithub) off the event loop, with transport errors
     translated. The clients have their own per-request timeouts."""
     with translate_transport_errors(backend):
-        return await asyncio.to_thread(call, *args, **kwargs)
+        context = contextvars.copy_context()  # as asyncio.to_thread does
+        return await asyncio.get_running_loop().run_in_executor(
+            _blocking_calls(), functools.partial(context.run, call, *args, **kwargs))

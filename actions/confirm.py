@@ -1,0 +1,230 @@
+"""Ask before changing anything: ONE pending confirmation per conversation, for every kind of change.
+
+An action that wants to change something (run a build; later: subscribe, grant a permission) does not do it:
+it returns `ask_to_confirm(kind, summary, params, ask)`, a SlotSet of `pending_confirmation` holding what
+will happen, who asked and until when the offer stands. Then:
+  "yes" (affirm) with a pending confirmation → `action_confirm`: runs the executor registered for its kind,
+      but only for the person who asked (in a Teams channel everyone shares the conversation) and only
+      before it expires; otherwise it says why and nothing happens.
+  "no" (deny) → `action_cancel`: drops it.
+  either without one → `utter_nothing_to_confirm` (rules in stories/rules.yml condition on the slot).
+
+Areas plug in with `@register(kind, backend, permission)` on an async function (Pending, Ask) → Answer.
+Who may do it is checked here, for every kind, against access.yml (`gate`): when the change is proposed
+(so nobody is asked to confirm what they may not do) and again when it is confirmed. The confirmation
+also counts against the per-user change rate, and every decision goes to the audit log.
+The slot is of type text so that rules can condition on it being set; its value is a dict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import audit, ratelimit
+from actions.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
+from actions.base import Answer, Ask, QuestionAction
+from actions.render import Reply, cards
+from actions.render.text import clean
+from actions.reply import send
+
+PENDING_SLOT = "pending_confirmation"
+EXPIRY_SECONDS = 300
+NOTHING_PENDING = "There's nothing waiting for a yes or no from you right now."
+
+Executor = Callable[["Pending", Ask], Awaitable[Answer]]
+# Which permission a change needs, from its parameters ("build", or "build_protected" for a prod deploy).
+PermissionRule = Callable[[AccessPolicy, dict[str, Any]], str]
+
+
+@dataclass
+class Pending:
+    kind: str
+    summary: str  # what will happen, as the user read it: "run petclinic-build with BRANCH=main"
+    params: dict[str, Any]
+    requester: str
+    requester_name: str
+    expires_at: float
+    created_at: float = field(default_factory=time.time)
+
+    def to_slot(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Pending | None:
+        if not isinstance(value, dict):
+            return None
+        try:
+            return cls(
+                kind=str(value["kind"]), summary=str(value.get("summary") or value["kind"]),
+                params=dict(value.get("params") or {}), requester=str(value.get("requester") or ""),
+                requester_name=str(value.get("requester_name") or value.get("requester") or "someone"),
+                expires_at=float(value.get("expires_at") or 0), created_at=float(value.get("created_at") or 0),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def expired(self, now: float | None = None) -> bool:
+        return (time.time() if now is None else now) >= self.expires_at
+
+
+@dataclass(frozen=True)
+class Registered:
+    backend: str
+    run: Executor
+    permission: PermissionRule
+
+
+EXECUTORS: dict[str, Registered] = {}
+
+
+def register(kind: str, backend: str, permission: str | PermissionRule = "build") -> Callable[[Executor], Executor]:
+    """`@register("jenkins_build", "Jenkins", rule)` on `async def run(pending, ask) -> Answer`."""
+    rule: PermissionRule = permission if callable(permission) else (lambda _policy, _params: permission)
+
+    def decorate(run: Executor) -> Executor:
+        EXECUTORS[kind] = Registered(backend, run, rule)
+        return run
+
+    return decorate
+
+
+def where(ask: Ask) -> str:
+    """The conversation, for the audit log: channel and conversation (or sender) id."""
+    return f"{ask.channel or 'unknown'}:{ask.metadata.get('conversation_id') or ask.sender}"
+
+
+def gate(kind: str, summary: str, params: dict[str, Any], ask: Ask) -> Reply | None:
+    """None when `ask.user_id` may make this change; otherwise the polite refusal (and an audit line).
+    A broken access file refuses every change (fail closed) and says so."""
+    registered = EXECUTORS.get(kind)
+    if registered is None:
+        return _text_reply(f"I don't know how to {summary}.", "warning")
+    try:
+        access = policy()
+        decision = access.check(Identity.from_metadata(ask.sender, ask.metadata), registered.permission(access, params))
+    except AccessFileError:
+        audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=summary, parameters=params,
+                     decision="refused", result="access file unreadable")
+        return _text_reply("I can't check who may do that: opsbot's access file is missing or broken, so I "
+                           "change nothing until an admin fixes it.", "failed", "Access file problem")
+    if decision.allowed:
+        return None
+    audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=summary, parameters=params,
+                 decision="refused", result=f"missing permission {decision.permission}")
+    return _text_reply(refusal_text(decision), "failed", "Not allowed")
+
+
+def ask_to_confirm(kind: str, summary: str, params: dict[str, Any], ask: Ask,
+                   now: float | None = None) -> dict[str, Any]:
+    """The SlotSet event that makes `summary` wait for the asker's yes."""
+    now = time.time() if now is None else now
+    pending = Pending(kind, summary, params, ask.user_id, ask.user_name, now + EXPIRY_SECONDS, now)
+    return SlotSet(PENDING_SLOT, pending.to_slot())
+
+
+def _text_reply(text: str, status: str = "neutral", title: str = "") -> Reply:
+    return Reply(text=text, card=cards.status_card(title or text, status, text if title else ""))
+
+
+@dataclass
+class _Execution:
+    """One confirmed change, run with QuestionAction's budget and fault handling. Not an Action subclass:
+    the action server instantiates every Action subclass it finds."""
+
+    registered: Registered
+    pending: Pending
+    action_name: str = "action_confirm"
+
+    @property
+    def backend(self) -> str:
+        return self.registered.backend
+
+    async def answer(self, ask: Ask) -> Answer:
+        return await self.registered.run(self.pending, ask)
+
+    async def safe_answer(self, ask: Ask) -> Answer:
+        return await QuestionAction.safe_answer(self, ask)  # type: ignore[arg-type]
+
+
+class ActionConfirm(Action):
+    """"yes": run the pending change if this user asked for it and it hasn't expired."""
+
+    def name(self) -> str:
+        return "action_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        ask = Ask.from_tracker(tracker)
+        pending = Pending.from_slot(ask.slot(PENDING_SLOT))
+        if pending is None:
+            send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
+            return [SlotSet(PENDING_SLOT, None)]
+        if pending.expired():
+            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
+                         parameters=pending.params, decision="expired")
+            send(dispatcher, tracker, _text_reply(
+                f"That request expired (I wait {EXPIRY_SECONDS // 60} min for a yes), so I didn't "
+                f"{pending.summary}. Ask again if you still want it.", "warning", "Expired"))
+            return [SlotSet(PENDING_SLOT, None)]
+        if pending.requester and ask.user_id != pending.requester:
+            send(dispatcher, tracker, _text_reply(
+                f"Only {clean(pending.requester_name, 60)} can confirm their request to {pending.summary}. "
+                "Your yes doesn't confirm someone else's request; it's still waiting for theirs.",
+                "warning", "Not yours to confirm"))
+            return []
+        registered = EXECUTORS.get(pending.kind)
+        if registered is None:
+            send(dispatcher, tracker, _text_reply(f"I can't {pending.summary} any more (no handler for "
+                                                  f"{pending.kind}). Nothing was changed.", "warning"))
+            return [SlotSet(PENDING_SLOT, None)]
+        refusal = gate(pending.kind, pending.summary, pending.params, ask)
+        if refusal is not None:
+            send(dispatcher, tracker, refusal)
+            return [SlotSet(PENDING_SLOT, None)]
+        limiter = ratelimit.limiter()
+        allowed, wait = limiter.allow(ask.user_id)
+        if not allowed:
+            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
+                         parameters=pending.params, decision="refused", result="change rate limit")
+            send(dispatcher, tracker, _text_reply(ratelimit.refusal_text(wait, limiter.per_minute), "warning",
+                                                  "Too many changes"))
+            return []
+        # The offer is used up whatever happens next: a timeout after Jenkins queued the build must not let a
+        # second "yes" queue it twice.
+        answer = await _Execution(registered, pending).safe_answer(ask)
+        audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
+                     parameters=pending.params, decision="confirmed",
+                     result=clean(answer.replies[0].text if answer.replies else "", 300))
+        for reply in answer.replies:
+            send(dispatcher, tracker, reply)
+        return [SlotSet(PENDING_SLOT, None), *answer.events]
+
+
+class ActionCancel(Action):
+    """"no": drop the pending change. Anyone in the conversation may stop it; only the asker may start it."""
+
+    def name(self) -> str:
+        return "action_cancel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        ask = Ask.from_tracker(tracker)
+        pending = Pending.from_slot(ask.slot(PENDING_SLOT))
+        if pending is None:
+            send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
+        else:
+            by = "" if ask.user_id == pending.requester else f" ({clean(ask.user_name, 60)} said no)"
+            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
+                         parameters=pending.params, decision="cancelled")
+            send(dispatcher, tracker, _text_reply(f"OK, cancelled: I won't {pending.summary}{by}.", "neutral",
+                                                  "Cancelled"))
+        return [SlotSet(PENDING_SLOT, None)]

@@ -1,0 +1,546 @@
+"""GitHub questions: pull requests, one PR's status, issues, releases, commits and GitHub Actions runs.
+
+Thin actions: they read the question (`github_parse`), resolve repositories and people against the live
+lists (`resolve`), call the facade (`services.github`) and render (`render.github`). Context for
+follow-ups lives in slots: `github_repo` (the repository last talked about), `github_pr` (the PR number)
+and `github_filters` (the last question's filters, kept by "same for petclinic-infra").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from actions import github_parse as parse
+from actions import timerange
+from actions.base import Answer, Ask, QuestionAction, choose_reply, payload
+from actions.render import Button, Reply
+from actions.render import github as render
+from actions.resolve import Candidate, Resolver, words
+from actions.services.github import (
+    GitHubService,
+    IssueFilter,
+    PullFilter,
+    Repo,
+    Scope,
+    service,
+)
+from actions.settings import settings
+
+REPO_SLOT, PR_SLOT, FILTERS_SLOT = "github_repo", "github_pr", "github_filters"
+REPO_ENTITY, NUMBER_ENTITY = "github_repo", "github_number"
+# Words that describe a repository without naming one ("the infra repo").
+REPO_GENERIC = ("repo", "repos", "repository", "service", "app", "api", "the")
+PEOPLE_GENERIC = ("bot", "dev")
+MAX_PROBES = 5  # repositories asked for "PR 215" when none is named (most recently pushed first)
+# Label names to look for across an organisation (a single repository's own labels are read live).
+COMMON_LABELS = ["bug", "documentation", "enhancement", "good first issue", "help wanted", "question", "security"]
+
+
+# -- repositories ----------------------------------------------------------------------------------------
+def repo_resolver(repos: Sequence[Repo]) -> Resolver:
+    one_owner = len({r.owner for r in repos}) == 1
+    candidates = [Candidate(key=r.full_name, label=r.name if one_owner else r.full_name,
+                            names=(r.name, r.full_name), data=r) for r in repos]
+    return Resolver(candidates, generic=REPO_GENERIC)
+
+
+@dataclass
+class Where:
+    """Where a question is about: one repository (named, from context, or implied) or the whole org."""
+
+    repo: Repo | None = None
+    note: str = ""  # said when the repository was picked without being named
+    reply: Reply | None = None  # the question can't go on: ask which repo, or say it doesn't exist
+    others: tuple[Repo, ...] = ()
+
+
+class GitHubQuestion(QuestionAction):
+    """Shared steps of every GitHub question: repositories, people, scope and follow-up filters."""
+
+    backend = "GitHub"
+    intent = ""
+
+    # -- context ------------------------------------------------------------------------------------------
+    def previous_filters(self, ask: Ask) -> dict[str, Any]:
+        """The last question's filters, when this message continues it (a follow-up or a button click)."""
+        previous = ask.slot(FILTERS_SLOT)
+        continues = ask.intent == "follow_up" or parse.is_payload(ask.text)
+        if continues and isinstance(previous, dict) and previous.get("action") == self.action_name:
+            return dict(previous)
+        return {}
+
+    def filters_event(self, **values: Any) -> dict[str, Any]:
+        return {"action": self.action_name, **{k: v for k, v in values.items() if v not in (None, "", [], ())}}
+
+    def ask_which(self, reply: Reply, **filters: Any) -> Answer:
+        """"Which repository?" with buttons; the question's filters are kept so that a click answers it."""
+        return Answer.of(reply, **{FILTERS_SLOT: self.filters_event(**filters)})
+
+    async def named_repo(self, ask: Ask, repos: Sequence[Repo], exclude: Sequence[str] = ()) -> Where:
+        """The repository the message names (entity first, then its words), or none."""
+        resolver = repo_resolver(repos)
+        entity = ask.entity(REPO_ENTITY)
+        if entity and "/" not in entity and not parse.name_words(entity):
+            entity = None  # the NLU marked a question word ("main", "ci") as a repository: read the words
+        if entity:
+            exact = resolver.by_key(entity)
+            resolution = resolver.resolve(entity) if exact is None else None
+            if exact is not None or (resolution and resolution.found):
+                repo = exact or resolution.match
+                return Where(repo=repo.data)
+            return Where(reply=choose_reply("repository", resolution, self.intent, REPO_ENTITY, entity))
+        said = parse.name_words(ask.text, list(exclude))
+        if not said:
+            return Where()
+        resolution = resolver.resolve(said)
+        if resolution.found:
+            return Where(repo=resolution.match.data)
+        if resolution.ambiguous:
+            owners = {c.data.owner.lower() for c in resolution.choices}
+            if len(owners) == 1 and owners & set(words(said)):
+                return Where()  # "across petclinic": the organisation, not one of its repos
+            return Where(reply=choose_reply("repository", resolution, self.intent, REPO_ENTITY, said))
+        return Where()
+
+    async def context_repo(self, ask: Ask, github: GitHubService, repos: Sequence[Repo]) -> Repo | None:
+        """The repository talked about last, else GITHUB_DEFAULT_REPO, else the only one."""
+        by_name = {r.full_name.lower(): r for r in repos}
+        remembered = ask.slot(REPO_SLOT)
+        if remembered and str(remembered).lower() in by_name:
+            return by_name[str(remembered).lower()]
+        default = github.config.default_repo
+        if default:
+            if default.lower() in by_name:
+                return by_name[default.lower()]
+            match = repo_resolver(repos).resolve(default)
+            if match.found:
+                return match.match.data
+            if "/" in default:
+                return await github.repo(default)
+        return repos[0] if len(repos) == 1 else None
+
+    async def one_repo(self, ask: Ask, github: GitHubService, exclude: Sequence[str] = ()) -> Where:
+        """For questions about one repository: named, else context, else the most recently pushed one
+        (said so in the answer, with buttons for the next ones)."""
+        repos = await github.repos()
+        where = await self.named_repo(ask, repos, exclude)
+        if where.reply or where.repo:
+            return where
+        repo = await self.context_repo(ask, github, repos)
+        if repo is not None:
+            return Where(repo=repo)
+        if not repos:
+            return Where(reply=Reply(text="I can't see any GitHub repository with my token. Ask an admin to give "
+                                          "opsbot's token read access, or set GITHUB_DEFAULT_REPO."))
+        recent = sorted(repos, key=lambda r: -r.pushed_at)
+        note = (f" (I picked {recent[0].full_name}, the most recently active repository; name another one to ask "
+                "about it.)")
+        return Where(repo=recent[0], note=note, others=tuple(recent[1:3]))
+
+    def other_repo_buttons(self, where: Where) -> list[Button]:
+        """"Same for <repo>": the click continues this question (its filters are in the slot) elsewhere."""
+        return [Button(f"Same for {r.name}", payload(self.intent, **{REPO_ENTITY: r.full_name}))
+                for r in where.others]
+
+    def scope(self, where: Where, repos: Sequence[Repo]) -> tuple[Scope, str]:
+        """The search scope and how to say it: "in owner/repo" or "across owner"."""
+        if where.repo is not None:
+            return Scope(repos=(where.repo,)), f"in {where.repo.full_name}"
+        org = settings().github.org
+        if org:
+            return Scope(owners=((org, True),)), f"across {org}"
+        owners = list(dict.fromkeys((r.owner, r.owner_is_org) for r in repos))[:5]
+        return Scope(owners=tuple(owners)), "across " + ", ".join(o for o, _ in owners)
+
+    async def list_where(self, ask: Ask, github: GitHubService,
+                         previous: dict[str, Any]) -> tuple[Where, list[Repo]]:
+        """For list questions: the named repository, else (on a follow-up) the previous scope, else the org."""
+        repos = await github.repos()
+        where = await self.named_repo(ask, repos, [ask.entity("person") or ""])
+        if where.repo is None and where.reply is None and previous.get("scope") == "repo":
+            remembered = str(ask.slot(REPO_SLOT) or "").lower()
+            where = Where(repo=next((r for r in repos if r.full_name.lower() == remembered), None))
+        return where, repos
+
+    @staticmethod
+    def web_base(repos: Sequence[Repo]) -> str:
+        if repos:
+            return repos[0].web_base
+        api = settings().github.api_url
+        return "https://github.com" if "api.github.com" in api else api.removesuffix("/api/v3")
+
+    # -- people ---------------------------------------------------------------------------------------------
+    async def person(self, ask: Ask, github: GitHubService, repos: Sequence[Repo],
+                     mentions: Sequence[tuple[str, bool]]) -> tuple[str, str, Reply | None]:
+        """(login, what was said, reply): a login or display name resolved against the organisation's
+        members, then their display names, then GitHub itself (logins of outside contributors and bots).
+        A clear mention of nobody is answered; a maybe-name that is nobody ("for staging") is ignored."""
+        owners = {r.owner.lower() for r in repos}
+        mentions = [(said, strong) for said, strong in mentions if said.lower() not in owners]
+        if not mentions:
+            return "", "", None
+        org = settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
+        members = await github.members(org) if org else []
+        candidates = [Candidate(p.login, p.login, (p.login,)) for p in members]
+        for said, strong in mentions:
+            match = Resolver(candidates, PEOPLE_GENERIC).resolve(said) if candidates else None
+            if match is not None and match.found:
+                return match.match.key, said, None
+            if members and parse.looks_like_name(said):
+                profiles = await github.profiles([p.login for p in members])
+                named = [Candidate(p.login, p.label, (p.login, p.name)) for p in profiles if p.name]
+                match = Resolver(named, PEOPLE_GENERIC).resolve(said) if named else None
+                if match is not None and match.found:
+                    return match.match.key, said, None
+            if strong:
+                for login in (said, f"{said}[bot]"):
+                    found = await github.profile(login)
+                    if found is not None:
+                        return found.login, said, None
+                suggestions = [c.label for c in Resolver(candidates).closest(said)] if candidates else []
+                return "", said, render.unknown_person(said, suggestions)
+        return "", "", None
+
+    async def mine_reply(self, github: GitHubService, repos: Sequence[Repo]) -> Reply:
+        org = settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
+        members = await github.members(org) if org else []
+        return render.unknown_login([m.login for m in members[:1]])
+
+
+def own_branch(repo: Repo, branch: str | None) -> str | None:
+    """The branch to remember for a follow-up: none when it is just this repository's default branch, so
+    that "same for card-vault" asks about card-vault's own default branch."""
+    return None if not branch or branch == repo.default_branch else branch
+
+
+# -- pull requests -------------------------------------------------------------------------------------------
+def describe_pulls(values: dict[str, Any]) -> str:
+    """'open PRs by dan-dev waiting on review from adam-sre with failing checks'."""
+    state = values.get("state", "open")
+    noun = "draft PRs" if values.get("draft") is True else "PRs"
+    parts = [f"{'' if state == 'all' else state + ' '}{noun}"]
+    if values.get("author"):
+        parts.append(f"by {values['author']}")
+    if values.get("reviewer"):
+        parts.append(f"waiting on review from {values['reviewer']}")
+    elif values.get("review") == "required":
+        parts.append("waiting on review")
+    elif values.get("review") == "approved":
+        parts.append("approved")
+    elif values.get("review") == "changes_requested":
+        parts.append("with changes requested")
+    if values.get("reviewed_by"):
+        parts.append(f"reviewed by {values['reviewed_by']}")
+    checks = {"failure": "with failing checks", "success": "with green checks", "pending": "with checks pending"}
+    if values.get("checks"):
+        parts.append(checks[values["checks"]])
+    if values.get("labels"):
+        parts.append("labelled " + ", ".join(values["labels"]))
+    return " ".join(parts)
+
+
+class ActionGithubPullRequests(GitHubQuestion):
+    """Open PRs of a repository or across the organisation, by author, reviewer, checks or review state.
+    Requests: 1 search (+ the repository list and members, cached a minute, revalidated with ETags)."""
+
+    action_name = "action_github_pull_requests"
+    intent = "github_pull_requests"
+
+    async def answer(self, ask: Ask) -> Answer:
+        number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
+        if number is not None:
+            return await ActionGithubPrStatus().answer(ask)
+        github = service()
+        previous = self.previous_filters(ask)
+        values = {k: v for k, v in previous.items() if k not in ("action", "scope")}
+        values.update(parse.pull_filters(ask.text))
+        where, repos = await self.list_where(ask, github, previous)
+        if where.reply:
+            return self.ask_which(where.reply, **values)
+        mentions = parse.person_mentions(ask.text, ask.entity("person"), where.repo.full_name if where.repo else "")
+        if parse.mentions_me(ask.text):
+            return Answer([await self.mine_reply(github, repos)])
+        login, said, reply = await self.person(ask, github, repos, mentions)
+        if reply:
+            return Answer([reply])
+        if login:
+            for key in ("author", "reviewer", "reviewed_by"):
+                values.pop(key, None)
+            role = parse.person_role(ask.text, said, "author")
+            values["reviewed_by" if role == "reviewed_by" else "reviewer" if role == "reviewer" else "author"] = login
+            if role == "reviewer":
+                values.pop("review", None)
+        if values.get("review") == "required" and "draft" not in values:
+            values["draft"] = False
+        wanted = PullFilter(**{k: v for k, v in values.items() if k in PullFilter.__dataclass_fields__})
+        scope, where_text = self.scope(where, repos)
+        page = await github.search_pulls(scope, wanted, self.web_base(repos))
+        buttons = [Button(f"Status of #{p.number}", payload("github_pr_status", **{REPO_ENTITY: p.repo,
+                                                                                    NUMBER_ENTITY: str(p.number)}))
+                   for p in page.items[:3]]
+        reply = render.pull_list(page, describe_pulls(values), where_text, buttons)
+        slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values)}
+        if where.repo:
+            slots[REPO_SLOT] = where.repo.full_name
+        if len(page.items) == 1:
+            slots[PR_SLOT] = str(page.items[0].number)
+            slots[REPO_SLOT] = page.items[0].repo
+        return Answer.of(reply, **slots)
+
+
+class ActionGithubPrStatus(GitHubQuestion):
+    """One PR: checks, reviews, draft, mergeable, behind base. Requests: the PR, its check runs, its
+    commit statuses and reviews (4), +1 when it is behind its base; +1 per repository probed for a bare
+    "PR 215" (at most 5, the remembered/default repository first)."""
+
+    action_name = "action_github_pr_status"
+    intent = "github_pr_status"
+
+    async def answer(self, ask: Ask) -> Answer:
+        github = service()
+        repos = await github.repos()
+        number = parse.number(ask.text, ask.entity(NUMBER_ENTITY), bare=True)
+        if number is None and ask.slot(PR_SLOT):
+            number = parse.number("", str(ask.slot(PR_SLOT)))
+        where = await self.named_repo(ask, repos)
+        if where.reply:
+            return Answer.of(where.reply, **({PR_SLOT: str(number)} if number is not None else {}))
+        if number is None:
+            repo = where.repo or await self.context_repo(ask, github, repos)
+            url = f"{repo.html_url}/pulls" if repo else f"{self.web_base(repos)}/pulls"
+            return Answer([render.which_pull(url)])
+        repo = where.repo
+        if repo is None:
+            repo, reply = await self.locate(ask, github, repos, number)
+            if reply:
+                return Answer([reply])
+        detail = await github.pull(repo, number)
+        if detail is None:
+            return Answer([render.no_such_pull(repo.full_name, number, f"{repo.html_url}/pulls")])
+        buttons = [
+            Button(f"CI runs of #{number}", payload("github_workflow_runs", **{REPO_ENTITY: repo.full_name,
+                                                                               NUMBER_ENTITY: str(number)})),
+            Button(f"Open PRs in {repo.name}", payload("github_pull_requests", **{REPO_ENTITY: repo.full_name})),
+        ]
+        return Answer.of(render.pull_detail(detail, buttons), **{REPO_SLOT: repo.full_name, PR_SLOT: str(number)})
+
+    async def locate(self, ask: Ask, github: GitHubService, repos: Sequence[Repo],
+                     number: int) -> tuple[Repo | None, Reply | None]:
+        """Which repository has PR `number`: the remembered/default one if it does, else probe the most
+        recently pushed ones; several → ask which, with buttons."""
+        preferred = await self.context_repo(ask, github, repos)
+        if preferred is not None and await github.pull_exists(preferred, number):
+            return preferred, None
+        others = [r for r in sorted(repos, key=lambda r: -r.pushed_at) if r != preferred][:MAX_PROBES]
+        found = [r for r in others if await github.pull_exists(r, number)]
+        if len(found) == 1:
+            return found[0], None
+        if found:
+            buttons = [Button(r.full_name, payload(self.intent, **{REPO_ENTITY: r.full_name,
+                                                                    NUMBER_ENTITY: str(number)})) for r in found]
+            return None, render.pull_found_in(number, [r.full_name for r in found], buttons)
+        asked = ([preferred] if preferred else []) + others
+        return None, render.no_pull_anywhere(number, [r.full_name for r in asked])
+
+
+# -- issues -------------------------------------------------------------------------------------------------
+class ActionGithubIssues(GitHubQuestion):
+    """Open issues by label, assignee or author, in a repository or across the organisation; one issue by
+    number. Requests: 1 search (+ the repository's labels, cached a minute)."""
+
+    action_name = "action_github_issues"
+    intent = "github_issues"
+
+    async def answer(self, ask: Ask) -> Answer:
+        github = service()
+        previous = self.previous_filters(ask)
+        values = {k: v for k, v in previous.items() if k not in ("action", "scope")}
+        values.update(parse.issue_filters(ask.text))
+        where, repos = await self.list_where(ask, github, previous)
+        if where.reply:
+            labels = parse.labels_in(ask.text, COMMON_LABELS)
+            return self.ask_which(where.reply, **values, **({"labels": labels} if labels else {}))
+        mentions = parse.person_mentions(ask.text, ask.entity("person"), where.repo.full_name if where.repo else "")
+        number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
+        if number is not None:
+            return await self.one_issue(ask, github, where, number)
+        if parse.mentions_me(ask.text):
+            return Answer([await self.mine_reply(github, repos)])
+        known_labels = await github.labels(where.repo) if where.repo else COMMON_LABELS
+        labels = parse.labels_in(ask.text, known_labels)
+        if labels:
+            values["labels"] = labels
+        login, said, reply = await self.person(ask, github, repos, mentions)
+        if reply:
+            return Answer([reply])
+        if login:
+            values.pop("assignee", None)
+            values.pop("author", None)
+            role = parse.person_role(ask.text, said, "assignee")
+            values["author" if role == "author" else "assignee"] = login
+        wanted = IssueFilter(**{k: (tuple(v) if k == "labels" else v) for k, v in values.items()
+                                if k in IssueFilter.__dataclass_fields__})
+        scope, where_text = self.scope(where, repos)
+        page = await github.search_issues(scope, wanted, self.web_base(repos))
+        reply = render.issue_list(page, self.describe(values), where_text)
+        slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values)}
+        if where.repo:
+            slots[REPO_SLOT] = where.repo.full_name
+        return Answer.of(reply, **slots)
+
+    async def one_issue(self, ask: Ask, github: GitHubService, where: Where, number: int) -> Answer:
+        if where.repo is None:
+            where = await self.one_repo(ask, github)
+            if where.reply:
+                return Answer([where.reply])
+        repo = where.repo
+        issue = await github.issue(repo, number)
+        if issue is None:
+            return Answer([render.no_such_issue(repo.full_name, number, f"{repo.html_url}/issues")])
+        return Answer.of(render.issue_detail(issue), **{REPO_SLOT: repo.full_name})
+
+    @staticmethod
+    def describe(values: dict[str, Any]) -> str:
+        state = values.get("state", "open")
+        labels = values.get("labels") or []
+        noun = "bugs" if labels == ["bug"] else "good first issues" if labels == ["good first issue"] else "issues"
+        parts = [f"{'' if state == 'all' else state + ' '}{noun}"]
+        if labels and noun == "issues":
+            parts.append("labelled " + ", ".join(labels))
+        if values.get("assignee"):
+            parts.append(f"assigned to {values['assignee']}")
+        if values.get("unassigned"):
+            parts.append("with nobody assigned")
+        if values.get("author"):
+            parts.append(f"opened by {values['author']}")
+        return " ".join(parts)
+
+
+# -- releases -------------------------------------------------------------------------------------------------
+class ActionGithubReleases(GitHubQuestion):
+    """Latest release (not a prerelease unless asked), the list, or "is there a release candidate?".
+    Requests: latest = /releases/latest + the first page of releases (2); list or candidates = 1."""
+
+    action_name = "action_github_releases"
+    intent = "github_releases"
+
+    async def answer(self, ask: Ask) -> Answer:
+        github = service()
+        previous = self.previous_filters(ask)
+        mode = parse.release_mode(ask.text) if not parse.is_payload(ask.text) else previous.get("mode", "latest")
+        if ask.intent == "follow_up" and mode == "latest" and previous.get("mode"):
+            mode = previous["mode"]
+        where = await self.one_repo(ask, github)
+        if where.reply:
+            return self.ask_which(where.reply, mode=mode)
+        repo = where.repo
+        buttons = self.other_repo_buttons(where)
+        slots = {REPO_SLOT: repo.full_name, FILTERS_SLOT: self.filters_event(mode=mode)}
+        if mode == "latest":
+            latest = await github.latest_release(repo)
+            listed = await github.releases(repo, limit=10)
+            newer = [r for r in listed if r.prerelease and not r.draft
+                     and (latest is None or r.published_at > latest.published_at)][:2]
+            return Answer.of(render.latest_release(repo, latest, newer, buttons, where.note), **slots)
+        listed = [r for r in await github.releases(repo, limit=10) if not r.draft]
+        if mode == "prerelease":
+            latest_stable = next((r.published_at for r in listed if not r.prerelease), 0.0)
+            listed = [r for r in listed if r.prerelease and r.published_at >= latest_stable]
+        return Answer.of(render.release_list(repo, listed[:5], mode == "prerelease", buttons, where.note), **slots)
+
+
+# -- commits ----------------------------------------------------------------------------------------------------
+class ActionGithubCommits(GitHubQuestion):
+    """"What changed on main today?", "last 5 commits on spring-petclinic". Requests: 1 (+1 for the last
+    commit before an empty time window)."""
+
+    action_name = "action_github_commits"
+    intent = "github_commits"
+
+    async def answer(self, ask: Ask) -> Answer:
+        github = service()
+        previous = self.previous_filters(ask)
+        branch = parse.branch(ask.text, ask.entity("branch")) or previous.get("branch")
+        phrase = (timerange.find(ask.entity("time_range") or "") or timerange.find(ask.text)
+                  or previous.get("window"))
+        where = await self.one_repo(ask, github, exclude=[branch or "", phrase or ""])
+        if where.reply:
+            return self.ask_which(where.reply, branch=branch, window=phrase, count=parse.count(ask.text, 0) or None)
+        repo = where.repo
+        window = None
+        if phrase:
+            try:
+                span = timerange.parse(phrase)
+            except timerange.TimeRangeError as error:
+                return Answer([Reply(text=str(error))])
+            until = span.end.timestamp()
+            window = (span.start.timestamp(), until if until < time.time() - 60 else None, phrase)
+        limit = parse.count(ask.text, 10 if window else previous.get("count", 5))
+        on = branch or repo.default_branch
+        commits = await github.commits(repo, on, since=window[0] if window else None,
+                                       until=window[1] if window else None, limit=limit)
+        if commits is None:
+            return Answer([render.no_such_branch(repo, on)])
+        last = None
+        if not commits and window is not None:
+            recent = await github.commits(repo, on, limit=1)
+            last = recent[0] if recent else None
+        buttons = [Button(f"Is CI green on {on}?", payload("github_workflow_runs", **{REPO_ENTITY: repo.full_name,
+                                                                                       "branch": on}))]
+        buttons += self.other_repo_buttons(where)
+        reply = render.commit_list(repo, on, commits, window[2] if window else "", last, buttons, where.note)
+        filters = self.filters_event(branch=own_branch(repo, branch), window=window[2] if window else "", count=limit)
+        return Answer.of(reply, **{REPO_SLOT: repo.full_name, FILTERS_SLOT: filters})
+
+
+# -- GitHub Actions ------------------------------------------------------------------------------------------------
+class ActionGithubWorkflowRuns(GitHubQuestion):
+    """"Is CI green on main?" (latest run of each workflow), "which workflow runs failed?", runs of a branch
+    or a PR. Requests: 1 (+1 for a PR's head branch)."""
+
+    action_name = "action_github_workflow_runs"
+    intent = "github_workflow_runs"
+
+    async def answer(self, ask: Ask) -> Answer:
+        github = service()
+        previous = self.previous_filters(ask)
+        branch = parse.branch(ask.text, ask.entity("branch"))
+        where = await self.one_repo(ask, github, exclude=[branch or ""])
+        if where.reply:
+            return self.ask_which(where.reply, mode=parse.runs_mode(ask.text), branch=branch)
+        repo = where.repo
+        number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
+        mode = parse.runs_mode(ask.text) or previous.get("mode", "")
+        if number is not None:
+            head = await github.pull_head(repo, number)
+            if head is None:
+                return Answer([render.no_such_pull(repo.full_name, number, f"{repo.html_url}/pulls")])
+            branch = head
+            mode = mode if mode in ("failed", "running") else "list"
+        branch = branch or previous.get("branch")
+        if not mode:
+            mode = "verdict" if branch else "list"
+        filters = self.filters_event(mode=mode, branch=own_branch(repo, branch))
+        slots = {REPO_SLOT: repo.full_name, FILTERS_SLOT: filters}
+        if number is not None:
+            slots[PR_SLOT] = str(number)
+        buttons = self.other_repo_buttons(where)
+        if mode == "verdict":
+            on = branch or repo.default_branch
+            runs = await github.workflow_runs(repo, branch=on)
+            latest = list({r.name: r for r in reversed(runs)}.values())
+            latest.sort(key=lambda r: -r.created_at)
+            return Answer.of(render.ci_verdict(repo, on, latest, buttons, where.note), **slots)
+        status = {"failed": "failure", "running": "in_progress"}.get(mode, "")
+        runs = await github.workflow_runs(repo, branch=branch or "", status=status, limit=30)
+        what = {"failed": "failed workflow runs", "running": "running workflow runs"}.get(mode, "recent workflow runs")
+        if branch:
+            what += f" on {branch}"
+        if number is not None:
+            what += f" (PR #{number})"
+        total = len(runs) if mode != "list" else None
+        return Answer.of(render.run_list(repo, runs[:5], what, buttons, where.note, total=total), **slots)
+

@@ -1,0 +1,384 @@
+"""Jenkins results → replies. Every answer names the job, the build number, the result, when, and links it.
+
+Pure functions of typed results (actions.services.jenkins) and `now`; no I/O, no Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from actions.base import payload
+from actions.render import Button, Reply, cards
+from actions.render.text import ago, clean, duration, join_names, plural
+from actions.services.jenkins import Activity, Agent, BuildInfo, Failure, Job, JobDetail, QueueEntry, QueueItemState
+
+WORDS = {"SUCCESS": "passed", "FAILURE": "failed", "UNSTABLE": "is unstable", "ABORTED": "was aborted",
+         "NOT_BUILT": "was not built"}
+CARD_STATUS = {"SUCCESS": "ok", "FAILURE": "failed", "UNSTABLE": "warning", "ABORTED": "neutral",
+               "NOT_BUILT": "neutral"}
+MAX_LISTED = 12
+_EXECUTOR = re.compile(r"^Waiting for next available executor(?: on ‘?'?(?P<on>[^’']+)[’']?)?\s*$")
+_QUIET = re.compile(r"^In the quiet period")
+_IN_PROGRESS = re.compile(r"^Build #(?P<n>[\d,]+) is already in progress")
+_NO_LABEL = re.compile(r"^There are no nodes with the label ‘?'?(?P<label>[^’']+)")
+_OFFLINE = re.compile(r"^(?P<node>.+?) is offline")
+
+
+def _now(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def result_words(build: BuildInfo) -> str:
+    """"failed (FAILURE)", "passed (SUCCESS)", "is running": the word people use and Jenkins' own."""
+    if build.building:
+        return "is running"
+    result = build.result or "NOT_BUILT"
+    return f"{WORDS.get(result, result.lower())} ({result})"
+
+
+def card_status(build: BuildInfo | None) -> str:
+    if build is None:
+        return "neutral"
+    if build.building:
+        return "running"
+    return CARD_STATUS.get(build.result or "", "neutral")
+
+
+def progress(build: BuildInfo, now: float | None = None) -> str:
+    """"9 min of ~15 min (60%)" or "20 min, longer than the usual ~15 min"."""
+    elapsed = build.elapsed(_now(now))
+    if build.estimated <= 0:
+        return f"running for {duration(elapsed)}"
+    share = elapsed / build.estimated
+    if share > 1:
+        return f"{duration(elapsed)}, longer than the usual ~{duration(build.estimated)}"
+    return f"{duration(elapsed)} of ~{duration(build.estimated)} ({round(share * 100)}%)"
+
+
+def short_when(build: BuildInfo, now: float | None = None) -> str:
+    if build.building:
+        return f"started {ago(build.started, now)}"
+    return ago(build.finished, now)
+
+
+def build_line(build: BuildInfo, now: float | None = None) -> str:
+    """"#147 failed (FAILURE) 1 h 5 min ago" or "#89 is running: 9 min of ~15 min (60%)"."""
+    if build.building:
+        return f"#{build.number} is running: {progress(build, now)}"
+    return f"#{build.number} {result_words(build)} {ago(build.finished, now)}"
+
+
+def changes_text(build: BuildInfo, limit: int = 3) -> str:
+    shown = [f"{c.commit} {clean(c.message, 80)}" + (f" ({c.author})" if c.author else "")
+             for c in build.changes[:limit]]
+    more = len(build.changes) - limit
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _buttons_for(job: str, build: BuildInfo) -> list[Button]:
+    if build.building:
+        return [Button("How is it going?", payload("jenkins_build_status", job=job, build_number=str(build.number)))]
+    if build.result in ("FAILURE", "UNSTABLE", "ABORTED"):
+        return [Button("Why did it fail?", payload("jenkins_why_failed", job=job, build_number=str(build.number))),
+                Button("Rebuild it", payload("jenkins_run_build", job=job))]
+    return [Button("Show its log", payload("jenkins_why_failed", job=job, build_number=str(build.number)))]
+
+
+# -- one build -----------------------------------------------------------------------------------------
+def build_status(job: str, build: BuildInfo, previous: BuildInfo | None = None, now: float | None = None,
+                 queued: str | None = None) -> Reply:
+    """A job's last build (or a given one): result, number, when, duration, cause, changes, and the link;
+    `queued`: Jenkins' reason when another run of the job waits in the queue."""
+    now = _now(now)
+    sentences = [f"{job} {build_line(build, now)}"]
+    facts: list[tuple[str, str]] = []
+    if build.building:
+        facts += [("Status", "running"), ("Progress", progress(build, now)), ("Started", ago(build.started, now))]
+    else:
+        sentences[0] += f", took {duration(build.duration)}"
+        facts += [("Result", build.result or "NOT_BUILT"), ("Finished", ago(build.finished, now)),
+                  ("Duration", duration(build.duration))]
+    sentences[0] += "."
+    if build.causes:
+        sentences.append(clean(build.causes[0], 120) + ".")
+        facts.append(("Cause", clean(build.causes[0], 120)))
+    if build.parameters:
+        shown = ", ".join(f"{k}={clean(v, 60)}" for k, v in build.parameters.items())
+        sentences.append(f"Parameters: {shown}.")
+        facts.append(("Parameters", shown))
+    if build.changes:
+        sentences.append(f"Changes: {changes_text(build)}.")
+        facts.append(("Changes", changes_text(build)))
+    elif not build.building:
+        facts.append(("Changes", "none"))
+    if build.failed_tests:
+        of = f" of {build.total_tests}" if (build.total_tests or 0) > build.failed_tests else ""
+        sentences.append(plural(build.failed_tests, "failed test") + of + ".")
+        facts.append(("Tests", f"{build.failed_tests} failed{of}"))
+    if previous is not None and previous.number != build.number:
+        sentences.append(f"The last finished build {build_line(previous, now)}.")
+        facts.append(("Last finished", build_line(previous, now)))
+    if queued:
+        sentences.append(f"Another run is queued: {clean(queued, 160)}.")
+        facts.append(("Queued", clean(queued, 160)))
+    text = " ".join(sentences) + f" {build.url}"
+    buttons = _buttons_for(job, build)
+    title = f"{job} #{build.number} " + ("is running" if build.building else WORDS.get(build.result or "", "done"))
+    card = cards.status_card(title, card_status(build), " ".join(sentences[1:2]), facts,
+                             link=("Open build", build.url), buttons=buttons)
+    return Reply(text=text, card=card, buttons=buttons)
+
+
+def no_builds(job: Job) -> Reply:
+    text = f"{job.full_name} has no builds yet. {job.url}"
+    return Reply(text=text, card=cards.status_card(f"{job.full_name}: no builds yet", "neutral", text,
+                                                   link=("Open job", job.url)))
+
+
+# -- why it failed -------------------------------------------------------------------------------------
+def failure(job: str, found: Failure, latest: BuildInfo | None = None, now: float | None = None) -> Reply:
+    """The failed stage, the failed tests and the last log lines of a build (or just its log if it passed)."""
+    now = _now(now)
+    build = found.build
+    first = f"{job} {build_line(build, now)}"
+    stage = found.failed_stage
+    if stage is not None and build.result != "SUCCESS":
+        first += f" in stage {stage.name}"
+    sentences = [first + "."]
+    facts: list[tuple[str, str]] = [("Result", build.result or "running"), ("When", short_when(build, now))]
+    if stage is not None and build.result != "SUCCESS":
+        facts.append(("Failed stage", stage.name + (f" ({clean(stage.error, 80)})" if stage.error else "")))
+    if found.failed_tests:
+        shown = [t.short + (f": {clean(t.details, 120)}" if t.details else "") for t in found.failed_tests[:5]]
+        more = len(found.failed_tests) - len(shown)
+        sentences.append(f"Failed tests ({len(found.failed_tests)}): " + "; ".join(shown)
+                         + (f"; and {more} more" if more > 0 else "") + ".")
+        facts.append(("Failed tests", ", ".join(t.short for t in found.failed_tests[:5])))
+    if build.causes:
+        facts.append(("Cause", clean(build.causes[0], 120)))
+    if latest is not None and latest.number != build.number:
+        sentences.append(f"Since then, {job} {build_line(latest, now)}.")
+        facts.append(("Latest", build_line(latest, now)))
+    log = [clean(line, 200) for line in found.log_tail]
+    text = " ".join(sentences)
+    if log:
+        text += "\nLast log lines:\n" + "\n".join(f"  {line}" for line in log)
+    text += f"\nFull log: {found.console_url}"
+    buttons = [Button("Rebuild it", payload("jenkins_run_build", job=job))] if build.result != "SUCCESS" else []
+    extra = [cards.paragraph("Last log lines", subtle=True), cards.paragraph("\n\n".join(log), monospace=True)] if log \
+        else []
+    title = f"{job} #{build.number} " + ("is running" if build.building else WORDS.get(build.result or "", "done"))
+    card = cards.status_card(title, card_status(build), " ".join(sentences[1:]), facts, link=("Full log",
+                             found.console_url), buttons=buttons, extra=extra)
+    return Reply(text=text, card=card, buttons=buttons)
+
+
+def never_failed(job: JobDetail, now: float | None = None) -> Reply:
+    latest = job.last_build
+    text = f"{job.full_name} has no failed builds"
+    if latest is not None:
+        text += f": the last build {build_line(latest, now)}. {latest.url}"
+    else:
+        text += f". {job.url}"
+    return Reply(text=text, card=cards.status_card(f"{job.full_name}: no failures", card_status(latest), text,
+                                                   link=("Open job", latest.url if latest else job.url)))
+
+
+# -- overview ------------------------------------------------------------------------------------------
+def _job_line(job: Job, now: float) -> str:
+    if job.disabled:
+        return f"{job.full_name}: disabled"
+    build = job.last_completed or job.last_build
+    if build is None:
+        return f"{job.full_name}: no builds yet"
+    line = f"{job.full_name} {build_line(build, now)}"
+    if job.last_build is not None and job.last_build.building and job.last_build.number != build.number:
+        line += f" (#{job.last_build.number} running)"
+    return line
+
+
+def failing(job: Job) -> bool:
+    build = job.last_completed
+    return not job.disabled and build is not None and build.result in ("FAILURE", "UNSTABLE")
+
+
+def overview(jobs: Sequence[Job], url: str, mode: str = "all", folder: str = "", now: float | None = None) -> Reply:
+    """mode "failing": only red and yellow jobs; "all": every job (of `folder` if given)."""
+    now = _now(now)
+    real = [j for j in jobs if not j.is_folder]
+    where = f" in {folder}" if folder else ""
+    bad = [j for j in real if failing(j)]
+    if mode == "failing":
+        if not bad:
+            text = f"No job{where} is failing: the last builds of all {len(real)} jobs passed or were not failures."
+            shown: list[Job] = []
+        else:
+            text = f"{len(bad)} of {plural(len(real), 'job')}{where} {'is' if len(bad) == 1 else 'are'} failing:"
+            shown = bad
+    else:
+        text = f"{plural(len(real), 'job')}{where}" + (f", {len(bad)} failing:" if bad else ", none failing:")
+        shown = real
+    lines = [_job_line(j, now) for j in shown[:MAX_LISTED]]
+    if len(shown) > MAX_LISTED:
+        lines.append(f"and {len(shown) - MAX_LISTED} more")
+    body = text + ("\n" + "\n".join(f"- {line}" for line in lines) if lines else "") + f"\n{url}"
+    status = "failed" if bad else "ok"
+    buttons = [Button(f"Why did {j.full_name} fail?", payload("jenkins_why_failed", job=j.full_name))
+               for j in bad[:3]]
+    facts = [(j.full_name, _job_line(j, now).removeprefix(j.full_name).strip(": ")) for j in shown[:MAX_LISTED]]
+    card = cards.status_card(f"Jenkins{where}: {len(bad)} failing", status, text, facts,
+                             link=("Open Jenkins", url), buttons=buttons)
+    return Reply(text=body, card=card, buttons=buttons)
+
+
+# -- queue ---------------------------------------------------------------------------------------------
+def why_text(entry: QueueEntry) -> str:
+    """Jenkins' reason, said plainly: "waiting for an executor on agent-linux-1"."""
+    why = entry.why.strip()
+    if match := _EXECUTOR.match(why):
+        text = "waiting for an executor" + (f" on {match['on']}" if match["on"] else "")
+    elif _QUIET.match(why):
+        text = "in the quiet period, about to start"
+    elif match := _IN_PROGRESS.match(why):
+        text = f"waiting for build #{match['n'].replace(',', '')} to finish"
+    elif match := _NO_LABEL.match(why):
+        text = f"waiting: no agent has the label {match['label']}"
+    elif match := _OFFLINE.match(why):
+        text = f"waiting: {match['node']} is offline"
+    else:
+        text = clean(why, 160) or "waiting"
+    return text + (" (stuck)" if entry.stuck else "")
+
+
+def activity(found: Activity, now: float | None = None) -> Reply:
+    now = _now(now)
+    lines: list[str] = []
+    facts: list[tuple[str, str]] = []
+    for job in found.running[:MAX_LISTED]:
+        build = job.last_build
+        assert build is not None
+        lines.append(f"Running: {job.full_name} #{build.number}, {progress(build, now)} {build.url}")
+        facts.append((f"{job.full_name} #{build.number}", f"running, {progress(build, now)}"))
+    for entry in found.queued[:MAX_LISTED]:
+        parameters = ", ".join(f"{k}={v}" for k, v in entry.parameters.items())
+        waited = ago(entry.since, now).removesuffix(" ago")
+        lines.append(f"Queued: {entry.job}" + (f" ({parameters})" if parameters else "")
+                     + f" for {waited}: {why_text(entry)}.")
+        facts.append((entry.job, f"queued {waited}: {why_text(entry)}"))
+    if not lines:
+        text = f"Nothing is running or queued in Jenkins right now. {found.url}"
+        return Reply(text=text, card=cards.status_card("Jenkins is idle", "ok", text, link=("Open Jenkins", found.url)))
+    summary = (f"{plural(len(found.running), 'build')} running, {plural(len(found.queued), 'item')} in the queue"
+               + (" (nothing stuck)" if found.queued and not any(q.stuck for q in found.queued) else "") + ".")
+    text = summary + "\n" + "\n".join(lines) + f"\n{found.url}"
+    status = "warning" if any(q.stuck for q in found.queued) else "running"
+    return Reply(text=text, card=cards.status_card("Running and queued", status, summary, facts,
+                                                   link=("Open Jenkins", found.url)))
+
+
+# -- agents --------------------------------------------------------------------------------------------
+def agents(found: Sequence[Agent], url: str) -> Reply:
+    offline = [a for a in found if not a.online]
+    if offline:
+        summary = f"{len(offline)} of {plural(len(found), 'build agent')} {'is' if len(offline) == 1 else 'are'} " \
+                  f"offline: {join_names(a.name for a in offline)}."
+    elif len(found) == 1:
+        summary = "The only build agent is online."
+    else:
+        summary = f"All {len(found)} build agents are online."
+    lines = []
+    facts = []
+    for agent in found:
+        if agent.online:
+            state = f"online, {agent.busy} of {agent.executors} executors busy"
+        else:
+            state = ("offline (taken offline)" if agent.temporarily_offline else "offline") + (
+                f": {clean(agent.reason, 200)}" if agent.reason else "")
+        labels = f" [{', '.join(agent.labels)}]" if agent.labels else ""
+        lines.append(f"- {agent.name}{labels}: {state}")
+        facts.append((agent.name, state))
+    text = summary + "\n" + "\n".join(lines) + f"\n{url}"
+    return Reply(text=text, card=cards.status_card("Build agents", "failed" if offline else "ok", summary, facts,
+                                                   link=("Open nodes", url)))
+
+
+# -- running a build -----------------------------------------------------------------------------------
+def refuse_disabled(job: JobDetail) -> Reply:
+    reason = f"{job.full_name} is disabled in Jenkins, so it can't be built"
+    text = reason + (f" ({clean(job.description, 120)})" if job.description else "") + \
+        f". Someone with access has to enable it first. {job.url}"
+    return Reply(text=text, card=cards.status_card(f"{job.full_name} is disabled", "warning", text,
+                                                   link=("Open job", job.url)))
+
+
+def bad_parameters(job: JobDetail, errors: Sequence[str], unknown: Sequence[str]) -> Reply:
+    problems = list(errors)
+    if unknown:
+        takes = ", ".join(p.name for p in job.parameters) or "no parameters"
+        problems.append(f"{job.full_name} has no parameter {join_names(unknown, 'or')} (it takes {takes})")
+    text = "I can't start that build: " + "; ".join(problems) + f". {job.url}"
+    return Reply(text=text, card=cards.status_card("Can't start that build", "warning", text,
+                                                   link=("Open job", job.url)))
+
+
+def need_parameters(job: str, names: Sequence[str], url: str) -> Reply:
+    text = f"To run {job} I need {join_names(names)}."
+    return Reply(text=text, card=cards.status_card(f"{job} needs parameters", "neutral", text,
+                                                   link=("Open job", url)))
+
+
+def ask_parameter(job: str, name: str, description: str, choices: Sequence[str], given: str, url: str) -> Reply:
+    about = f" ({clean(description, 120)})" if description else ""
+    text = f"Which {name}{about} should {job} run with?"
+    if choices:
+        text += " One of: " + ", ".join(choices) + "."
+    if given:
+        text += f" So far: {given}."
+    text += " Say \"cancel\" to stop."
+    buttons = [Button(c, c) for c in choices[:6]] + [Button("Cancel", "/deny")]
+    return Reply(text=text, card=cards.status_card(f"{job}: {name}?", "neutral", text, link=("Open job", url),
+                                                   buttons=buttons), buttons=buttons)
+
+
+def confirm_build(job: str, summary: str, url: str, minutes: int) -> Reply:
+    text = f"I'll {summary}. Shall I? (yes / no; this offer expires in {minutes} min) {url}"
+    buttons = [Button("Yes, run it", "/affirm"), Button("No", "/deny")]
+    return Reply(text=text, card=cards.status_card(f"Run {job}?", "neutral", f"I'll {summary}.",
+                                                   link=("Open job", url), buttons=buttons), buttons=buttons)
+
+
+def started(job: str, state: QueueItemState, parameters: str, job_url: str) -> Reply:
+    """After "yes": the build number and link, or where the queue item stands."""
+    if state.build_number is not None:
+        url = state.build_url or job_url
+        text = f"Started {job} #{state.build_number} ({parameters}). {url}"
+        buttons = [Button("How is it going?", payload("jenkins_build_status", job=job,
+                                                      build_number=str(state.build_number)))]
+        return Reply(text=text, card=cards.status_card(f"{job} #{state.build_number} started", "running", text,
+                                                       link=("Open build", url), buttons=buttons), buttons=buttons)
+    if state.cancelled:
+        text = f"Jenkins queued {job} (queue item {state.id}) but the item was cancelled. {job_url}"
+        return Reply(text=text, card=cards.status_card(f"{job} cancelled", "warning", text,
+                                                       link=("Open job", job_url)))
+    why = f" ({clean(state.why, 120)})" if state.why else ""
+    text = (f"Queued {job} ({parameters}) as queue item {state.id}; it hasn't started yet{why}. "
+            f"Ask \"how is it going?\" in a moment. {job_url}")
+    buttons = [Button("How is it going?", payload("jenkins_build_status", job=job))]
+    return Reply(text=text, card=cards.status_card(f"{job} queued", "running", text, link=("Open job", job_url),
+                                                   buttons=buttons), buttons=buttons)
+
+
+def still_queued(job: str, state: QueueItemState, job_url: str) -> Reply:
+    why = f": {clean(state.why, 160)}" if state.why else ""
+    text = f"{job} hasn't started yet (queue item {state.id}){why}. {job_url}"
+    return Reply(text=text, card=cards.status_card(f"{job} is queued", "running", text, link=("Open job", job_url)))
+
+
+def which_job(examples: Sequence[str], intent: str) -> Reply:
+    """No job named and none talked about yet."""
+    shown = list(examples)[:6]
+    text = "Which job do you mean?" + (" For example: " + ", ".join(shown) + "." if shown else "")
+    buttons = [Button(name, payload(intent, job=name)) for name in shown]
+    return Reply(text=text, card=cards.status_card("Which job?", "neutral", text, buttons=buttons), buttons=buttons)

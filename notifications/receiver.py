@@ -1,0 +1,100 @@
+"""One webhook request → stored events and outbox rows → an HTTP answer, without any web framework (the
+Rasa channel and the standalone server both call `Receiver.handle`).
+
+Order matters: size, then authentication (401, nothing stored), then parsing (400 for a body that is not
+JSON or not the tool's payload, nothing stored), then one transaction that stores the events and their
+outbox rows. Only then the answer: 202 with what was queued, or 200 for a duplicate or an event nobody
+subscribes to. Posting to Teams happens afterwards, in the delivery loop (`on_queued` wakes it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from notifications import verify
+from notifications.config import NotifySettings
+from notifications.events import GITHUB, GRAFANA, JENKINS, SOURCES, Event, PayloadError, github_event, grafana_events
+from notifications.events import jenkins_event as parse_jenkins
+from notifications.store import AsyncNotifyStore, NotifyStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+class Receiver:
+    def __init__(self, settings: NotifySettings, store: NotifyStore,
+                 on_queued: Callable[[], None] = lambda: None) -> None:
+        self.settings = settings
+        self.store = AsyncNotifyStore(store)
+        self.on_queued = on_queued
+
+    async def handle(self, source: str, headers: Mapping[str, str], query: Mapping[str, str],
+                     body: bytes) -> Answer:
+        if source not in SOURCES:
+            return Answer(404, {"error": f"no webhook {source!r}; try one of {', '.join(SOURCES)}"})
+        if len(body) > self.settings.max_body_bytes:
+            return Answer(413, {"error": "payload too large"})
+        headers = {str(k).lower(): str(v) for k, v in headers.items()}
+        if not self._authentic(source, headers, query, body):
+            logger.warning("Notifications: refused a %s webhook (bad or missing secret/signature)", source)
+            return Answer(401, {"error": "unauthorized"})
+        try:
+            parsed = _json(source, headers, body)
+        except ValueError:
+            return Answer(400, {"error": "the body is not JSON"})
+        if source == GITHUB and headers.get("x-github-event") == "ping":
+            return Answer(200, {"ok": True, "pong": True})
+        try:
+            events = self._events(source, headers, parsed)
+        except PayloadError as error:
+            return Answer(400, {"error": f"not a {source} notification: {error}"})
+        if not events:
+            return Answer(200, {"ok": True, "ignored": "no event anyone can subscribe to"})
+        delivery = headers.get("x-github-delivery", "") if source == GITHUB else ""
+        try:
+            receipt = await self.store.receive(events, f"github|{delivery}" if delivery else "")
+        except sqlite3.Error as error:  # the sender retries; nothing was acknowledged
+            logger.error("Notifications: could not store a %s event: %s", source, error)
+            return Answer(503, {"error": "could not store the event; try again"})
+        if receipt.queued:
+            self.on_queued()
+        answer = {"events": receipt.events, "duplicates": receipt.duplicates, "queued": receipt.queued}
+        if receipt.duplicate_delivery:
+            answer["duplicate_delivery"] = True
+        return Answer(202 if receipt.events else 200, answer)
+
+    def _authentic(self, source: str, headers: dict[str, str], query: Mapping[str, str], body: bytes) -> bool:
+        settings = self.settings
+        if source == JENKINS:
+            return verify.jenkins_ok(headers, query, settings.jenkins_secret)
+        if source == GRAFANA:
+            return verify.grafana_ok(headers, settings.grafana_token, settings.grafana_user, settings.grafana_password)
+        return verify.github_ok(headers, body, settings.github_secret)
+
+    def _events(self, source: str, headers: dict[str, str], parsed: Any) -> list[Event]:
+        if source == JENKINS:
+            event = parse_jenkins(parsed, self.settings.jenkins_url)
+            return [event] if event else []
+        if source == GRAFANA:
+            return grafana_events(parsed)
+        event = github_event(headers.get("x-github-event", ""), parsed)
+        return [event] if event else []
+
+
+def _json(source: str, headers: dict[str, str], body: bytes) -> Any:
+    """The JSON payload; GitHub webhooks may be form-encoded (`payload=<json>`)."""
+    text = body.decode("utf-8")
+    if source == GITHUB and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        text = (parse_qs(text).get("payload") or [""])[0]
+    return json.loads(text)

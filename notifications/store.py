@@ -1,0 +1,343 @@
+"""Subscriptions, delivery addresses, events and the outbox, in SQLite (kept across restarts).
+
+By default the same file as the Teams conversation references (OPSBOT_NOTIFY_DB, else TEAMS_STORE_PATH,
+else .opsbot/teams.db); both the action server (subscriptions) and the Rasa server (webhooks, delivery)
+open it, so it is in WAL mode with a busy timeout.
+
+Tables:
+  notify_subscriptions   one row per (conversation, source, target, condition)
+  notify_addresses       conversation → the Bot Framework conversation reference to post to
+  notify_deliveries      webhook delivery ids seen (X-GitHub-Delivery): a redelivery is a duplicate
+  notify_events          one row per event key: the same build or alert sent twice is one event
+  notify_outbox          one row per (event, conversation): the idempotency key of a delivery.
+                         state: pending → sending → sent | failed; held (no Teams address yet)
+Receiving an event writes the event and its outbox rows in one transaction, before the webhook is
+answered: what was acknowledged is never lost. A row is claimed (sending) before it is posted and marked
+sent with Teams' activity id after; rows still `sending` at start-up (a crash mid-post) are posted again,
+so delivery is at least once, and exactly once unless the process dies inside that one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from notifications.events import ALERT_FIRING, ALERT_RESOLVED, Event
+from notifications.match import Subscription, matches
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notify_subscriptions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    condition    TEXT NOT NULL,
+    label        TEXT NOT NULL DEFAULT '',
+    target_url   TEXT NOT NULL DEFAULT '',
+    created_by   TEXT NOT NULL DEFAULT '',
+    channel      TEXT NOT NULL DEFAULT '',
+    created_at   REAL NOT NULL,
+    UNIQUE (conversation, source, target, condition)
+);
+CREATE INDEX IF NOT EXISTS notify_subscriptions_source ON notify_subscriptions (source);
+CREATE TABLE IF NOT EXISTS notify_addresses (
+    conversation TEXT PRIMARY KEY,
+    reference    TEXT NOT NULL,
+    updated_at   REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_deliveries (
+    delivery    TEXT PRIMARY KEY,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_events (
+    key         TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_outbox (
+    event_key    TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      REAL NOT NULL,
+    thread       TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL DEFAULT '',
+    activity_id  TEXT,
+    last_error   TEXT NOT NULL DEFAULT '',
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL,
+    PRIMARY KEY (event_key, conversation)
+);
+CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (state, next_at);
+CREATE INDEX IF NOT EXISTS notify_outbox_thread ON notify_outbox (conversation, thread);
+"""
+
+PENDING, SENDING, SENT, FAILED, HELD = "pending", "sending", "sent", "failed", "held"
+_SUBSCRIPTION_COLUMNS = ("id, conversation, source, target, condition, label, target_url, created_by, channel, "
+                         "created_at")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What one webhook request added: events new to the store, duplicates, outbox rows queued."""
+
+    events: int = 0
+    duplicates: int = 0
+    queued: int = 0
+    duplicate_delivery: bool = False
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    event: Event
+    conversation: str
+    attempts: int
+    thread: str
+    state: str = SENDING
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.event.key, self.conversation
+
+
+class NotifyStore:
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                         timeout=10.0)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=10000")
+            # WAL + NORMAL: a commit survives the process dying (what the outbox is for); only a power cut
+            # may lose the last few, and it saves an fsync per delivery.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    def _read(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db().execute(sql, parameters).fetchall()
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` inside BEGIN IMMEDIATE … COMMIT (rolled back if it raises)."""
+        with self._lock:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    # -- subscriptions ----------------------------------------------------------------------------------
+    def subscribe(self, conversation: str, source: str, target: str, condition: str, *, label: str = "",
+                  target_url: str = "", created_by: str = "", channel: str = "") -> tuple[Subscription, bool]:
+        """The subscription, and whether it is new (an identical one is kept as it is)."""
+
+        def work(db: sqlite3.Connection) -> tuple[Subscription, bool]:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO notify_subscriptions (conversation, source, target, condition, label, "
+                "target_url, created_by, channel, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation, source, target, condition, label, target_url, created_by, channel, self.clock()))
+            row = db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE conversation = ? AND "
+                             "source = ? AND target = ? AND condition = ?",
+                             (conversation, source, target, condition)).fetchone()
+            return Subscription(*row), cursor.rowcount == 1
+
+        return self._transaction(work)
+
+    def subscriptions(self, conversation: str | None = None) -> list[Subscription]:
+        if conversation is None:
+            rows = self._read(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions ORDER BY id")
+        else:
+            rows = self._read(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE conversation = ? "
+                              "ORDER BY id", (conversation,))
+        return [Subscription(*row) for row in rows]
+
+    def unsubscribe(self, conversation: str, ids: Iterable[int]) -> list[Subscription]:
+        """Removes those of `ids` that belong to `conversation`; the removed ones."""
+        wanted = {int(i) for i in ids}
+
+        def work(db: sqlite3.Connection) -> list[Subscription]:
+            rows = db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE conversation = ?",
+                              (conversation,)).fetchall()
+            removed = [Subscription(*row) for row in rows if row[0] in wanted]
+            db.executemany("DELETE FROM notify_subscriptions WHERE id = ?", [(s.id,) for s in removed])
+            return removed
+
+        return self._transaction(work)
+
+    # -- where to post ------------------------------------------------------------------------------------
+    def remember_address(self, conversation: str, reference: dict[str, Any]) -> None:
+        self._read("INSERT INTO notify_addresses VALUES (?, ?, ?) ON CONFLICT(conversation) DO UPDATE SET "
+                   "reference = excluded.reference, updated_at = excluded.updated_at",
+                   (conversation, json.dumps(reference, sort_keys=True), self.clock()))
+
+    def address(self, conversation: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT reference FROM notify_addresses WHERE conversation = ?", (conversation,))
+        return json.loads(rows[0][0]) if rows else None
+
+    # -- receiving ------------------------------------------------------------------------------------------
+    def receive(self, events: list[Event], delivery: str = "") -> Receipt:
+        """Stores new events with an outbox row per matching conversation, in one transaction."""
+        now = self.clock()
+
+        def work(db: sqlite3.Connection) -> Receipt:
+            if delivery and db.execute("INSERT OR IGNORE INTO notify_deliveries VALUES (?, ?)",
+                                       (delivery, now)).rowcount == 0:
+                return Receipt(duplicates=len(events), duplicate_delivery=True)
+            new = duplicates = queued = 0
+            subscriptions: dict[str, list[Subscription]] = {}
+            for event in events:
+                if db.execute("INSERT OR IGNORE INTO notify_events VALUES (?, ?, ?, ?)",
+                              (event.key, event.source, event.to_json(), now)).rowcount == 0:
+                    duplicates += 1
+                    continue
+                new += 1
+                if event.source not in subscriptions:
+                    subscriptions[event.source] = [Subscription(*row) for row in db.execute(
+                        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE source = ?",
+                        (event.source,))]
+                for conversation in self._recipients(db, event, subscriptions[event.source]):
+                    queued += db.execute(
+                        "INSERT OR IGNORE INTO notify_outbox (event_key, conversation, state, next_at, thread, kind, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (event.key, conversation, PENDING, now, event.thread, event.kind, now, now)).rowcount
+            return Receipt(new, duplicates, queued)
+
+        return self._transaction(work)
+
+    @staticmethod
+    def _recipients(db: sqlite3.Connection, event: Event, subscriptions: list[Subscription]) -> list[str]:
+        conversations = sorted({s.conversation for s in subscriptions if matches(s, event)})
+        if event.kind != ALERT_RESOLVED:
+            return conversations
+        # a resolution follows its firing message: only where that alert was posted (or is about to be)
+        told = {row[0] for row in db.execute(
+            "SELECT conversation FROM notify_outbox WHERE thread = ? AND kind = ? AND state != ?",
+            (event.thread, ALERT_FIRING, FAILED))}
+        return [c for c in conversations if c in told]
+
+    # -- delivering -----------------------------------------------------------------------------------------
+    def recover(self) -> int:
+        """At start-up: rows left `sending` by a crash are due again, and so is everything waiting (a restart
+        often follows the fix of what made them wait). How many were interrupted mid-post."""
+
+        def work(db: sqlite3.Connection) -> int:
+            interrupted = db.execute("UPDATE notify_outbox SET state = ?, next_at = ? WHERE state = ?",
+                                     (PENDING, self.clock(), SENDING)).rowcount
+            db.execute("UPDATE notify_outbox SET next_at = ? WHERE state IN (?, ?)", (self.clock(), PENDING, HELD))
+            return interrupted
+
+        return self._transaction(work)
+
+    def claim_due(self, limit: int = 100) -> list[OutboxRow]:
+        """Due rows (pending or held, oldest first), marked `sending` so they are taken once."""
+        now = self.clock()
+
+        def work(db: sqlite3.Connection) -> list[OutboxRow]:
+            rows = db.execute(
+                "SELECT o.event_key, o.conversation, o.attempts, o.thread, e.body FROM notify_outbox o "
+                "JOIN notify_events e ON e.key = o.event_key WHERE o.state IN (?, ?) AND o.next_at <= ? "
+                "ORDER BY o.created_at, o.rowid LIMIT ?", (PENDING, HELD, now, limit)).fetchall()
+            db.executemany("UPDATE notify_outbox SET state = ?, updated_at = ? WHERE event_key = ? "
+                           "AND conversation = ?", [(SENDING, now, row[0], row[1]) for row in rows])
+            return [OutboxRow(Event.from_json(body), conversation, attempts, thread)
+                    for _key, conversation, attempts, thread, body in rows]
+
+        return self._transaction(work)
+
+    def next_due(self) -> float | None:
+        rows = self._read("SELECT MIN(next_at) FROM notify_outbox WHERE state IN (?, ?)", (PENDING, HELD))
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
+    def _set(self, row: OutboxRow, **values: Any) -> None:
+        values["updated_at"] = self.clock()
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        self._read(f"UPDATE notify_outbox SET {assignments} WHERE event_key = ? AND conversation = ?",
+                   (*values.values(), *row.key))
+
+    def mark_sent(self, row: OutboxRow, activity_id: str | None) -> None:
+        self._set(row, state=SENT, activity_id=activity_id, attempts=row.attempts + 1, last_error="")
+
+    def mark_retry(self, row: OutboxRow, delay: float, error: str) -> None:
+        self._set(row, state=PENDING, attempts=row.attempts + 1, next_at=self.clock() + delay, last_error=error)
+
+    def mark_held(self, row: OutboxRow, delay: float, why: str) -> None:
+        self._set(row, state=HELD, next_at=self.clock() + delay, last_error=why)
+
+    def mark_failed(self, row: OutboxRow, error: str) -> None:
+        self._set(row, state=FAILED, attempts=row.attempts + 1, last_error=error)
+
+    def thread_message(self, conversation: str, thread: str) -> str | None:
+        """The Teams activity id of the firing message an alert's resolution follows."""
+        rows = self._read("SELECT activity_id FROM notify_outbox WHERE conversation = ? AND thread = ? AND kind = ? "
+                          "AND state = ? AND activity_id IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+                          (conversation, thread, ALERT_FIRING, SENT))
+        return rows[0][0] if rows else None
+
+    def counts(self) -> dict[str, int]:
+        return dict(self._read("SELECT state, COUNT(*) FROM notify_outbox GROUP BY state"))
+
+    def outbox(self, conversation: str | None = None) -> list[dict[str, Any]]:
+        """The outbox rows (tests, diagnostics)."""
+        where, parameters = ("WHERE conversation = ?", (conversation,)) if conversation else ("", ())
+        rows = self._read("SELECT event_key, conversation, state, attempts, activity_id, last_error FROM notify_outbox "
+                          f"{where} ORDER BY created_at, rowid", parameters)
+        names = ("event_key", "conversation", "state", "attempts", "activity_id", "last_error")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def prune(self, older_than_seconds: float) -> int:
+        """Forgets finished deliveries, events and delivery ids older than that (and held rows too old to matter)."""
+        cutoff = self.clock() - older_than_seconds
+
+        def work(db: sqlite3.Connection) -> int:
+            removed = db.execute("DELETE FROM notify_outbox WHERE created_at < ? AND state IN (?, ?, ?)",
+                                 (cutoff, SENT, FAILED, HELD)).rowcount
+            db.execute("DELETE FROM notify_events WHERE received_at < ? AND key NOT IN "
+                       "(SELECT event_key FROM notify_outbox)", (cutoff,))
+            db.execute("DELETE FROM notify_deliveries WHERE received_at < ?", (cutoff,))
+            return removed
+
+        return self._transaction(work)
+
+
+class AsyncNotifyStore:
+    """The same store for asyncio code: every call in a worker thread (sqlite3 blocks)."""
+
+    def __init__(self, store: NotifyStore) -> None:
+        self.sync = store
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.sync, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return call

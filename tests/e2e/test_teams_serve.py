@@ -1,0 +1,87 @@
+"""End to end: `scripts/run.sh serve` (what `make serve` runs) with TEAMS_APP_ID set serves the Teams
+channel next to REST; a signed activity gets its answer posted to the (fake) Bot Framework.
+
+Needs the trained model; `make test` runs this after training (pytest -m e2e).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox.botframework import FakeBotFramework, teams_environment
+from sandbox.server import RunningSandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+TEAMS = "http://127.0.0.1:5005/webhooks/teams/webhook"
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[FakeBotFramework]:
+    if not (ROOT / "models" / "opsbot.tar.gz").exists():
+        pytest.fail("no trained model: run `make train` first")
+    fake = FakeBotFramework()
+    running = RunningSandbox({"botframework": fake.app()}, "127.0.0.1", {"botframework": 0}).start_in_thread()
+    fake.base_url = running.url("botframework")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL"} and not k.startswith("TEAMS_")}
+    env.update(teams_environment(fake))
+    env["TEAMS_STORE_PATH"] = str(tmp_path_factory.mktemp("teams") / "teams.db")
+    process = subprocess.Popen(["scripts/run.sh", "serve"], cwd=ROOT, env=env, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 240
+    try:
+        while time.time() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"make serve exited early:\n{process.stdout.read()}")
+            try:
+                if requests.get("http://127.0.0.1:5005/webhooks/teams/", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(2)
+        else:
+            pytest.fail("the Rasa server did not come up within 240 s")
+        yield fake
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        running.stop_thread()
+
+
+def test_a_teams_message_is_answered_through_the_bot_framework(served) -> None:
+    fake = served
+    activity = fake.activity("hi", conversation_type="channel")
+    answer = requests.post(TEAMS, json=activity, headers=fake.headers(activity), timeout=30)
+    assert answer.status_code == 200
+    assert fake.wait_for(lambda f: bool(f.delivered("message")), 60), "no reply reached the Bot Framework"
+    reply = fake.delivered("message")[0]
+    assert "opsbot" in reply.body["text"]
+    assert reply.activity_id == activity["id"]
+    assert [r.body["type"] for r in fake.delivered()][:1] == ["typing"]
+
+
+def test_a_forged_request_is_refused(served) -> None:
+    fake = served
+    activity = fake.activity("deploy petclinic to production")
+    answer = requests.post(TEAMS, json=activity, headers=fake.headers(activity, aud="another-bot"), timeout=30)
+    assert answer.status_code == 401
+
+
+def test_rest_still_answers(served) -> None:
+    answer = requests.post("http://127.0.0.1:5005/webhooks/rest/webhook",
+                           json={"sender": uuid.uuid4().hex, "message": "hi"}, timeout=30)
+    assert answer.ok and "opsbot" in answer.json()[0]["text"]

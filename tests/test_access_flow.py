@@ -1,0 +1,121 @@
+"""Who may do what, end to end through the actions: refusals name the permission and roles, only the
+requester confirms, every decision is audited, the change rate is limited, and no secret leaks anywhere."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from actions import ratelimit
+from actions.access import DEFAULT_ACCESS_FILE
+from actions.confirm import PENDING_SLOT, ActionCancel, ActionConfirm
+from actions.jenkins import ActionJenkinsBuildStatus, ActionJenkinsRunBuild, ActionJenkinsWhyFailed
+from sandbox.server import RunningSandbox
+from tests import jenkins_support
+from tests.conftest import TEST_CREDENTIALS
+from tests.support import make_tracker, run_action, texts
+
+builds = jenkins_support.builds
+petclinic_private = jenkins_support.petclinic_private
+jenkins = jenkins_support.jenkins
+
+
+@pytest.fixture(autouse=True)
+def demo_access(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped demo access file; a private audit log; a fresh change-rate limiter."""
+    monkeypatch.setenv("OPSBOT_ACCESS_FILE", str(DEFAULT_ACCESS_FILE))
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("OPSBOT_AUDIT_LOG", str(log))
+    monkeypatch.setattr(ratelimit, "_limiter", None)
+    return log
+
+
+def audit_lines(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def say(action, text: str, sender: str, slots: dict | None = None, metadata: dict | None = None,
+        channel: str = "rest") -> tuple[str, dict]:
+    tracker = make_tracker(text, slots=slots, sender=sender, metadata=metadata, channel=channel)
+    messages, events = run_action(action, tracker)
+    return texts(messages), {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_builder_may_not_deploy_to_production(builds: RunningSandbox, demo_access: Path) -> None:
+    answer, slots = say(ActionJenkinsRunBuild(), "deploy 3.2.1 to prod", sender="dan")
+    assert "build_protected" in answer and "release_manager" in answer
+    assert "paulo" not in answer.lower()
+    assert not slots.get(PENDING_SLOT)
+    assert audit_lines(demo_access)[-1]["decision"] == "refused"
+
+
+def test_a_reader_may_not_build_and_is_told_who_can(builds: RunningSandbox) -> None:
+    answer, slots = say(ActionJenkinsRunBuild(), "build petclinic-build", sender="visitor")
+    assert "'build' permission" in answer and "builder" in answer
+    assert not slots.get(PENDING_SLOT)
+    status, _ = say(ActionJenkinsBuildStatus(), "is petclinic-build green?", sender="visitor")
+    assert "#147" in status  # reading is for everyone
+
+
+def test_in_a_channel_only_the_requester_confirms_and_it_is_audited(builds: RunningSandbox,
+                                                                    demo_access: Path) -> None:
+    channel = "19:ops@thread.tacv2"
+    dan = {"user_id": "dan", "user_name": "Dan", "conversation_id": channel}
+    paulo = {"user_id": "paulo", "user_name": "Paulo", "conversation_id": channel}
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender=channel,
+                   metadata=dan, channel="teams")
+    pending = slots[PENDING_SLOT]
+    answer, after = say(ActionConfirm(), "yes", sender=channel, slots={PENDING_SLOT: pending}, metadata=paulo)
+    assert "Only Dan can confirm" in answer and PENDING_SLOT not in after
+    answer, after = say(ActionConfirm(), "yes", sender=channel, slots={PENDING_SLOT: pending}, metadata=dan)
+    assert "petclinic-build" in answer and after[PENDING_SLOT] is None
+    entry = audit_lines(demo_access)[-1]
+    assert (entry["who"], entry["decision"], entry["where"]) == ("dan", "confirmed", f"rest:{channel}")
+    assert entry["parameters"]["job"] == "petclinic-build" and "petclinic-build" in entry["result"]
+
+
+def test_cancel_is_audited(builds: RunningSandbox, demo_access: Path) -> None:
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build", sender="adam")
+    say(ActionCancel(), "no", sender="adam", slots={PENDING_SLOT: slots[PENDING_SLOT]})
+    assert audit_lines(demo_access)[-1]["decision"] == "cancelled"
+
+
+def test_change_rate_limit(builds: RunningSandbox, monkeypatch: pytest.MonkeyPatch, demo_access: Path) -> None:
+    monkeypatch.setenv("OPSBOT_CHANGE_RATE", "1")
+    monkeypatch.setattr(ratelimit, "_limiter", None)
+    for _attempt in range(2):
+        _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build", sender="dan")
+        answer, _ = say(ActionConfirm(), "yes", sender="dan", slots={PENDING_SLOT: slots[PENDING_SLOT]})
+    assert "more than 1 changes a minute" in answer
+    assert audit_lines(demo_access)[-1]["result"] == "change rate limit"
+
+
+def test_a_broken_access_file_refuses_changes(builds: RunningSandbox, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("roles: [this is not a mapping")
+    monkeypatch.setenv("OPSBOT_ACCESS_FILE", str(broken))
+    answer, slots = say(ActionJenkinsRunBuild(), "build petclinic-build", sender="dan")
+    assert "access file" in answer and not slots.get(PENDING_SLOT)
+
+
+def test_no_secret_in_replies_logs_or_audit(jenkins: RunningSandbox, demo_access: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    secrets = [TEST_CREDENTIALS.jenkins_token, TEST_CREDENTIALS.github_token, TEST_CREDENTIALS.grafana_token]
+    replies = []
+    with caplog.at_level(logging.DEBUG):
+        replies.append(say(ActionJenkinsBuildStatus(), "is the nightly green", sender="dan")[0])
+        replies.append(say(ActionJenkinsWhyFailed(), "why did petclinic-build fail", sender="dan")[0])
+        jenkins_support.set_fault(jenkins, status=401)
+        replies.append(say(ActionJenkinsBuildStatus(), "is petclinic-build green", sender="dan")[0])
+        jenkins_support.set_fault(jenkins, status=500)
+        replies.append(say(ActionJenkinsWhyFailed(), "why did the nightly fail", sender="dan")[0])
+        jenkins_support.set_fault(jenkins)
+        replies.append(say(ActionJenkinsRunBuild(), "deploy to prod", sender="dan")[0])
+    assert "401" in replies[2]
+    everything = "\n".join([*replies, caplog.text, demo_access.read_text() if demo_access.exists() else ""])
+    for secret in secrets:
+        assert secret not in everything

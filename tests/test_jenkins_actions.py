@@ -1,0 +1,291 @@
+"""Jenkins questions end to end through the actions (real HTTP to the sandbox): the facts in the answers,
+follow-ups through the context slots, ambiguous and unknown names, faults, cost, and Teams cards."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions import settings as settings_module
+from actions.base import ActionFollowUp
+from actions.jenkins import (
+    ActionJenkinsAgents,
+    ActionJenkinsBuildStatus,
+    ActionJenkinsOverview,
+    ActionJenkinsQueue,
+    ActionJenkinsWhyFailed,
+)
+from sandbox.server import RunningSandbox
+from tests import jenkins_support
+from tests.jenkins_support import paths_requested, requests_made, set_fault
+from tests.support import make_tracker, run_action, texts
+
+# fixtures shared by the Jenkins tests
+acme = jenkins_support.acme
+acme_sandbox = jenkins_support.acme_sandbox
+jenkins = jenkins_support.jenkins
+
+
+
+def ask(action, text: str, slots: dict | None = None, entities: list[dict] | None = None, intent: str = "",
+        channel: str = "rest") -> tuple[str, dict, list[dict]]:
+    messages, events = run_action(action, make_tracker(text, intent, entities=entities, slots=slots,
+                                                       channel=channel))
+    slot_values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return texts(messages), slot_values, messages
+
+
+# -- the held-out check questions ----------------------------------------------------------------------
+def test_is_the_petclinic_build_broken(jenkins: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsBuildStatus(), "is the petclinic build broken?")
+    assert "petclinic-build #147 failed (FAILURE)" in answer
+    assert "Started by GitHub push by dan" in answer and "a41f9e2 Fix owner update validation" in answer
+    assert jenkins.url("jenkins") + "/job/petclinic-build/147/" in answer
+    assert (slots["jenkins_job"], slots["jenkins_build"]) == ("petclinic-build", "147")
+
+
+def test_did_the_nightly_pass_last_night(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "did the nightly pass last night")
+    assert "petclinic-nightly #301 passed (SUCCESS)" in answer and "Started by timer" in answer
+
+
+def test_why_did_petclinic_build_fail(jenkins: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsWhyFailed(), "why did petclinic-build fail")
+    assert "petclinic-build #147 failed (FAILURE)" in answer and "in stage Test" in answer
+    assert "OwnerControllerTests.testProcessUpdateOwnerFormSuccess" in answer
+    assert "[ERROR] BUILD FAILURE" in answer and "/job/petclinic-build/147/console" in answer
+    assert slots["jenkins_build"] == "147"
+
+
+def test_anything_stuck_in_the_queue(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsQueue(), "anything stuck in the queue?")
+    assert "Queued: petclinic-deploy-staging (VERSION=latest)" in answer
+    assert "waiting for an executor on agent-linux-1" in answer
+    assert "Running: petclinic-integration-tests #89" in answer and "of ~15 min" in answer
+
+
+def test_which_build_agents_are_down(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsAgents(), "which build agents are down")
+    assert "1 of 3 build agents is offline: agent-linux-2" in answer
+    assert "Disk space is too low" in answer and "/computer/" in answer
+
+
+# -- more everyday questions ---------------------------------------------------------------------------
+def test_a_given_build(jenkins: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsBuildStatus(), "what happened in build 144 of petclinic-build?",
+                           entities=[{"entity": "build_number", "value": "144"}, {"entity": "job",
+                                                                                  "value": "petclinic-build"}])
+    assert "petclinic-build #144 failed (FAILURE)" in answer and "took 2 min" in answer
+    assert slots["jenkins_build"] == "144"
+
+
+def test_the_staging_deploy_and_its_queued_successor(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "how did the staging deploy go?")
+    assert "petclinic-deploy-staging #58 passed (SUCCESS)" in answer and "VERSION=3.2.1-rc1" in answer
+    assert "Another run is queued: Waiting for next available executor on agent-linux-1" in answer
+
+
+def test_a_running_build_shows_progress_and_the_last_result(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "how are the integration tests going")
+    assert "petclinic-integration-tests #89 is running" in answer and "of ~15 min (6" in answer
+    assert "The last finished build #88 is unstable (UNSTABLE)" in answer
+
+
+def test_folder_jobs_by_everyday_name(jenkins: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsBuildStatus(), "is terraform plan ok?")
+    assert "platform/terraform-plan #12 passed (SUCCESS)" in answer
+    assert "/job/platform/job/terraform-plan/12/" in answer and slots["jenkins_job"] == "platform/terraform-plan"
+
+
+def test_which_jobs_are_failing(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsOverview(), "which jobs are failing?")
+    assert answer.startswith("2 of 8 jobs are failing:")
+    assert "petclinic-build #147 failed (FAILURE)" in answer and "petclinic-integration-tests #88" in answer
+    assert "petclinic-nightly" not in answer
+
+
+def test_jobs_of_a_folder(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsOverview(), "list the jobs in the platform folder")
+    assert answer.startswith("2 jobs in platform")
+    assert "platform/ansible-patching #7 was aborted (ABORTED)" in answer and "/job/platform/" in answer
+    assert "petclinic-build" not in answer
+
+
+def test_status_of_all_jobs(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsOverview(), "status of all jobs")
+    assert "8 jobs, 2 failing" in answer and "artifactory-cleanup: disabled" in answer
+    assert "petclinic-nightly #301 passed" in answer
+
+
+def test_why_the_nightly_failed_when_it_has_passed_since(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "show me the log of the nightly failure")
+    assert "petclinic-nightly #299 failed (FAILURE)" in answer and "in stage Dependency audit" in answer
+    assert "CVE-2026-21345" in answer and "Since then, petclinic-nightly #301 passed" in answer
+
+
+def test_unstable_builds_list_their_failed_tests(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "why are the integration tests unstable")
+    assert "#88 is unstable (UNSTABLE)" in answer
+    assert "VisitsIT.addVisitForNewPet" in answer and "VetsIT.listVetsAsJson" in answer
+
+
+def test_a_job_that_never_failed(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "why did the staging deploy fail")
+    assert "petclinic-deploy-staging has no failed builds" in answer and "#58 passed" in answer
+
+
+# -- follow-ups ----------------------------------------------------------------------------------------
+def test_show_me_its_log_uses_the_build_talked_about(jenkins: RunningSandbox) -> None:
+    context = {"jenkins_job": "petclinic-build", "jenkins_build": "144"}
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "show me its log", slots=context)
+    assert "petclinic-build #144 failed (FAILURE)" in answer and "in stage Compile" in answer
+    assert "VetController.java:[41,8] cannot find symbol" in answer
+
+
+def test_why_did_it_fail_after_a_passing_build_explains_the_last_failure(jenkins: RunningSandbox) -> None:
+    context = {"jenkins_job": "petclinic-nightly", "jenkins_build": "301"}
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "why did it fail?", slots=context)
+    assert "petclinic-nightly #299 failed (FAILURE)" in answer and "Since then, petclinic-nightly #301 passed" in answer
+    log, _, _ = ask(ActionJenkinsWhyFailed(), "show me its log", slots=context)
+    assert log.startswith("petclinic-nightly #301 passed (SUCCESS)") and "Finished: SUCCESS" in log
+
+
+def test_follow_up_with_another_job_reruns_the_last_question(jenkins: RunningSandbox) -> None:
+    context = {"last_question": "action_jenkins_build_status", "jenkins_job": "petclinic-build",
+               "jenkins_build": "147"}
+    answer, slots, _ = ask(ActionFollowUp(), "and the integration tests?", slots=context, intent="follow_up")
+    assert "petclinic-integration-tests #89 is running" in answer
+    assert slots["jenkins_job"] == "petclinic-integration-tests"
+
+
+def test_how_is_it_going_uses_the_job_talked_about(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "how is it going?",
+                       slots={"jenkins_job": "petclinic-integration-tests", "jenkins_build": "89"})
+    assert "petclinic-integration-tests #89 is running" in answer
+
+
+# -- names ---------------------------------------------------------------------------------------------
+def test_ambiguous_names_ask_which_with_buttons(jenkins: RunningSandbox) -> None:
+    answer, _, messages = ask(ActionJenkinsBuildStatus(), "and the deploy?")
+    assert answer.startswith("Which job do you mean?")
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert '/jenkins_build_status{"job":"petclinic-deploy-staging"}' in payloads
+    assert '/jenkins_build_status{"job":"petclinic-deploy-prod"}' in payloads
+
+
+def test_the_other_words_decide_when_the_entity_is_vague(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "did the prod deploy pass",
+                       entities=[{"entity": "job", "value": "deploy"}])
+    assert "petclinic-deploy-prod #21 passed (SUCCESS)" in answer
+
+
+def test_a_button_payload_names_the_job_exactly(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), '/jenkins_build_status{"job":"petclinic-deploy-prod"}',
+                       entities=[{"entity": "job", "value": "petclinic-deploy-prod"}])
+    assert "petclinic-deploy-prod #21 passed (SUCCESS)" in answer
+
+
+def test_unknown_names_get_suggestions_and_no_request_with_them(jenkins: RunningSandbox) -> None:
+    answer, _, messages = ask(ActionJenkinsBuildStatus(), "is petclinic-payroll green",
+                              entities=[{"entity": "job", "value": "petclinic-payroll"}])
+    assert answer.startswith('I can\'t find a job "petclinic-payroll". Did you mean petclinic-')
+    assert messages[0]["buttons"][0]["payload"].startswith('/jenkins_build_status{"job":"petclinic-')
+    assert not any("payroll" in path for path in paths_requested(jenkins))
+
+
+def test_typos_in_names_still_find_the_job(jenkins: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "is the nigthly green",
+                       entities=[{"entity": "job", "value": "nigthly"}])
+    assert "petclinic-nightly #301" in answer
+
+
+def test_no_job_named_and_none_talked_about(jenkins: RunningSandbox) -> None:
+    answer, _, messages = ask(ActionJenkinsBuildStatus(), "is it green?")
+    assert answer.startswith("Which job do you mean?") and len(messages[0]["buttons"]) == 6
+
+
+# -- cost ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("action", "text", "fact", "most"),
+    [(ActionJenkinsBuildStatus, "is the petclinic build broken?", "#147 failed", 1),
+     (ActionJenkinsWhyFailed, "why did petclinic-build fail", "in stage Test", 4),
+     (ActionJenkinsOverview, "which jobs are failing?", "2 of 8 jobs", 1),
+     (ActionJenkinsQueue, "what's in the queue?", "petclinic-deploy-staging", 2),
+     (ActionJenkinsAgents, "are any agents offline?", "agent-linux-2", 1)],
+)
+def test_each_question_costs_a_few_requests(jenkins: RunningSandbox, monkeypatch: pytest.MonkeyPatch, action,
+                                             text: str, fact: str, most: int) -> None:
+    ask(ActionJenkinsBuildStatus(), "is the nightly green")  # warm: the client's crumb and the job-name cache
+    monkeypatch.setattr("actions.services.jenkins.FRESH_MAX_AGE", 0.0)  # as if asked a while later
+    jenkins.state("jenkins").counts.clear()
+    answer, _, _ = ask(action(), text)
+    assert fact in answer
+    assert 1 <= requests_made(jenkins) <= most
+
+
+# -- faults --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [({"status": 401}, "Jenkins rejected my credentials (401)"), ({"status": 403}, "Jenkins says I'm not allowed"),
+     ({"status": 503}, "Jenkins sent an answer I couldn't read"), ({"malformed": True}, "couldn't read")],
+)
+def test_faults_are_polite_and_name_jenkins(jenkins: RunningSandbox, fault: dict, words: str) -> None:
+    set_fault(jenkins, **fault)
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "is the petclinic build broken?")
+    assert words in answer
+
+
+def test_a_slow_jenkins_is_answered_within_the_budget(jenkins: RunningSandbox,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "0.5")
+    settings_module.settings.cache_clear()
+    set_fault(jenkins, delay=3)
+    answer, _, _ = ask(ActionJenkinsQueue(), "what's running?")
+    assert "Jenkins didn't answer in time" in answer
+
+
+# -- Teams ---------------------------------------------------------------------------------------------
+def test_teams_gets_an_adaptive_card_with_link_and_next_steps(jenkins: RunningSandbox) -> None:
+    _, _, messages = ask(ActionJenkinsBuildStatus(), "is the petclinic build broken?", channel="teams")
+    card = messages[0]["custom"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    assert card["body"][0]["color"] == "Attention"
+    kinds = {a["type"]: a for a in card["actions"]}
+    assert kinds["Action.OpenUrl"]["url"].endswith("/job/petclinic-build/147/")
+    payloads = [a["data"]["rasa_payload"] for a in card["actions"] if a["type"] == "Action.Submit"]
+    assert payloads[0].startswith("/jenkins_why_failed{")
+    assert json.loads(payloads[0][payloads[0].index("{"):]) == {"job": "petclinic-build", "build_number": "147"}
+
+
+# -- a Jenkins whose names were never in the training data ---------------------------------------------
+def test_acme_broken_build(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "is the settlement build broken?")
+    assert "settlement-engine-ci #912 failed (FAILURE)" in answer and "d896e92" in answer
+    assert "2 failed tests of 312" in answer
+
+
+def test_acme_nightly(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "did the reconciliation nightly pass last night")
+    assert "reconciliation-nightly #77 passed (SUCCESS)" in answer
+
+
+def test_acme_why_failed(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "why did settlement-engine-ci fail")
+    assert "in stage Unit tests" in answer and "BatchImporterTest.rejectsDuplicateBatchIds" in answer
+    assert "BatchImporterTest.keepsBatchOrder" in answer
+
+
+def test_acme_queue_and_agents(acme: RunningSandbox) -> None:
+    queue, _, _ = ask(ActionJenkinsQueue(), "anything stuck in the queue?")
+    assert "treasury/payout-scheduler-deploy-uat (APP_VERSION=2.5.0-rc.2)" in queue
+    assert "waiting for an executor on acme-linux-03" in queue and "chargeback-desk-e2e #230" in queue
+    agents, _, _ = ask(ActionJenkinsAgents(), "which build agents are down")
+    assert "offline: acme-mac-01" in agents and "macOS upgrade" in agents
+
+
+def test_acme_folder_and_failing(acme: RunningSandbox) -> None:
+    folder, _, _ = ask(ActionJenkinsOverview(), "what's in the treasury folder")
+    assert "2 jobs in treasury" in folder and "treasury/iban-validator-build #48 passed" in folder
+    failing, _, _ = ask(ActionJenkinsOverview(), "which jobs are red")
+    assert "settlement-engine-ci #912" in failing and "chargeback-desk-e2e #229" in failing
