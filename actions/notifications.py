@@ -44,7 +44,7 @@ from actions.settings import settings
 from notifications.config import db_path
 from notifications.events import GITHUB, GRAFANA, JENKINS
 from notifications.match import Subscription, describe, filter_target
-from notifications.store import AsyncNotifyStore, NotifyStore
+from notifications.store import AsyncNotifyStore, open_notify_store
 
 SUBSCRIPTION_ENTITY = "subscription"
 LIST_BUTTON = Button("What are we subscribed to?", payload("list_subscriptions"))
@@ -56,10 +56,11 @@ _stores: dict[str, AsyncNotifyStore] = {}
 
 
 def notify_store() -> AsyncNotifyStore:
-    """The subscription store (the same SQLite file the Rasa server's notifier reads), opened on first use."""
+    """The subscription store (the same SQLite file, or PostgreSQL with OPSBOT_DB_HOST, the Rasa server's notifier
+    reads), opened on first use."""
     path = db_path()
     if path not in _stores:
-        _stores[path] = AsyncNotifyStore(NotifyStore(path))
+        _stores[path] = AsyncNotifyStore(open_notify_store(path))
     return _stores[path]
 
 

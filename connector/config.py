@@ -100,6 +100,8 @@ class TeamsConfig:
     # Who a channel/group chat's tracker belongs to: the conversation (shared context) or each user.
     group_sender: str = "conversation"
     typing_interval: float = 3.0
+    # Seconds without a reply before the first typing indicator (an instant answer sends none; 0 = at once).
+    typing_delay: float = 0.5
     # Look up each speaker's userPrincipalName (one GET per user per hour) for UPN-based access rules.
     member_lookup: bool = True
     # Teams refuses activities over ~100 KB (UTF-16); split text well below that.
@@ -160,6 +162,7 @@ class TeamsConfig:
             submit_intent=_text(credentials, "submit_intent"),
             group_sender=_text(credentials, "group_sender", "conversation"),
             typing_interval=float(_text(credentials, "typing_interval", "3")),
+            typing_delay=float(_text(credentials, "typing_delay", "0.5")),
             member_lookup=_text(credentials, "member_lookup", "true").lower() not in ("false", "no", "0", "off"),
             sends_per_second=int(_text(credentials, "sends_per_second", "7")),
         )

@@ -7,7 +7,8 @@
   percent-encoded ids; 429/412/502/503/504 and connection errors retried with exponential backoff and
   jitter, honouring Retry-After; calls to one conversation are serial (order kept) and paced under Teams'
   per-thread limit (7 per second); 413 raises `MessageTooLarge` so the caller can send something shorter.
-- `Typing`: the "opsbot is typing…" indicator, sent at once and every few seconds until the reply.
+- `Typing`: the "opsbot is typing…" indicator, sent only when the reply is not there after a short delay,
+  then every few seconds until the reply (an instant answer spends none of the 7 posts per second).
 Tokens never reach a log line.
 """
 
@@ -287,12 +288,14 @@ class BotConnector:
 
 
 class Typing:
-    """Sends typing at once and every `interval` seconds until `stop()`; stop waits for an in-flight
+    """Sends typing once `delay` seconds have passed without `stop()`, then every `interval` seconds until
+    `stop()` (a reply that comes sooner goes without one; `delay` 0: at once). stop waits for an in-flight
     indicator, so it always reaches Teams before the reply."""
 
-    def __init__(self, post: Callable[[], Awaitable[Any]], interval: float) -> None:
+    def __init__(self, post: Callable[[], Awaitable[Any]], interval: float, delay: float = 0.0) -> None:
         self.post = post
         self.interval = interval
+        self.delay = delay
         self._stopped = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -301,7 +304,13 @@ class Typing:
         return self
 
     async def _run(self) -> None:
-        while True:  # at least once, even when the answer is instant: Teams shows it before the reply
+        if self.delay > 0:
+            try:
+                await asyncio.wait_for(self._stopped.wait(), self.delay)
+                return  # answered before the delay: no indicator at all
+            except asyncio.TimeoutError:
+                pass
+        while True:  # the answer is late: show typing now and every `interval` until the reply
             try:
                 await self.post()
             except Exception as error:  # best effort: a lost typing indicator is no reason to fail

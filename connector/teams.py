@@ -162,7 +162,7 @@ class TeamsInput(InputChannel):
 
     async def _answer(self, turn: inbound.Turn, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         poster = Poster(self.connector, turn.reference, self.config)
-        typing = Typing(poster.typing, self.config.typing_interval).start()
+        typing = Typing(poster.typing, self.config.typing_interval, self.config.typing_delay).start()
         output = TeamsOutput(poster, typing)
         try:
             if self.config.member_lookup:

@@ -15,7 +15,7 @@ from notifications.config import NotifySettings
 from notifications.deliver import Deliverer
 from notifications.receiver import Receiver
 from notifications.sinks import ConsoleSink, Sink, TeamsSink
-from notifications.store import AsyncNotifyStore, NotifyStore
+from notifications.store import AsyncNotifyStore, open_notify_store
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Notifier:
         """`teams`: the Teams channel's credentials entry (None: Teams is not configured); or a ready
         `proactive` (tests pass one with a quick-retrying client)."""
         self.settings = settings
-        self.store = NotifyStore(settings.db_path)
+        self.store = open_notify_store(settings.db_path)  # PostgreSQL when OPSBOT_DB_HOST is set
         if proactive is None and teams:
             proactive = Proactive.from_credentials(dict(teams))
         self.proactive = proactive
@@ -56,7 +56,7 @@ class Notifier:
     async def start(self) -> None:
         await self.deliverer.start()
         where = "Teams" if self.proactive else ("the console" if self.settings.console else "nowhere yet (held)")
-        logger.info("Notifications: receiving webhooks; delivering to %s; store %s", where, self.settings.db_path)
+        logger.info("Notifications: receiving webhooks; delivering to %s; store %s", where, self.store.where)
 
     async def stop(self) -> None:
         await self.deliverer.stop()

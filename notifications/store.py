@@ -1,4 +1,5 @@
-"""Subscriptions, delivery addresses, events and the outbox, in SQLite (kept across restarts).
+"""Subscriptions, delivery addresses, events and the outbox, in SQLite (kept across restarts), or in the
+PostgreSQL the Rasa servers share when OPSBOT_DB_HOST is set (`open_notify_store`, `PostgresNotifyStore`).
 
 By default the same file as the Teams conversation references (OPSBOT_NOTIFY_DB, else TEAMS_STORE_PATH,
 else .opsbot/teams.db); both the action server (subscriptions) and the Rasa server (webhooks, delivery)
@@ -12,27 +13,41 @@ Tables:
   notify_outbox          one row per (event, conversation): the idempotency key of a delivery.
                          state: pending → sending → sent | failed; held (no Teams address yet)
 Receiving an event writes the event and its outbox rows in one transaction, before the webhook is
-answered: what was acknowledged is never lost. A row is claimed (sending) before it is posted and marked
-sent with Teams' activity id after; rows still `sending` at start-up (a crash mid-post) are posted again,
-so delivery is at least once, and exactly once unless the process dies inside that one request.
+answered: what was acknowledged is never lost; the same event or delivery id received twice (by one
+server or two) is one row (a unique key, ON CONFLICT DO NOTHING). A row is claimed (sending, with the
+claimer's id and time: a lease) before it is posted and marked sent with Teams' activity id after; in
+PostgreSQL claims take the rows FOR UPDATE SKIP LOCKED, so two servers never claim the same row. A row still
+`sending` when its lease expired (LEASE_SECONDS: its claimer died mid-post) is claimed and posted again,
+and so, at once, is one whose claimer was a store of this process that has been closed (a restart in
+process); a live claimer's rows are never taken from it. So delivery is at least once, and exactly once
+unless a process dies inside that one request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from connector.database import Database, DatabaseSettings
 from notifications.events import ALERT_FIRING, ALERT_RESOLVED, Event
 from notifications.match import Subscription, matches
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300.0  # a claim older than this is abandoned: its row is posted again
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notify_subscriptions (
@@ -76,6 +91,8 @@ CREATE TABLE IF NOT EXISTS notify_outbox (
     last_error   TEXT NOT NULL DEFAULT '',
     created_at   REAL NOT NULL,
     updated_at   REAL NOT NULL,
+    claimed_by   TEXT NOT NULL DEFAULT '',
+    claimed_at   REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (event_key, conversation)
 );
 CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (state, next_at);
@@ -83,6 +100,7 @@ CREATE INDEX IF NOT EXISTS notify_outbox_thread ON notify_outbox (conversation, 
 """
 
 PENDING, SENDING, SENT, FAILED, HELD = "pending", "sending", "sent", "failed", "held"
+_LEASE_COLUMNS = (("claimed_by", "TEXT NOT NULL DEFAULT ''"), ("claimed_at", "REAL NOT NULL DEFAULT 0"))
 _SUBSCRIPTION_COLUMNS = ("id, conversation, source, target, condition, label, target_url, created_by, channel, "
                          "created_at")
 
@@ -104,16 +122,28 @@ class OutboxRow:
     attempts: int
     thread: str
     state: str = SENDING
+    claimed_by: str = ""  # the claim this row was taken with: a row re-claimed since is not marked by us
 
     @property
     def key(self) -> tuple[str, str]:
         return self.event.key, self.conversation
 
 
+# Claimer ids of the stores this process made: True while open, False once closed (their claims are abandoned).
+_CLAIMERS: dict[str, bool] = {}
+
+
 class NotifyStore:
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time) -> None:
+    _SEQ = "rowid"  # insertion order, the tie-break among rows received at the same time
+    _LOCK_DUE = ""  # SQLite: BEGIN IMMEDIATE already makes one claimer at a time
+
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time,
+                 lease_seconds: float = LEASE_SECONDS) -> None:
         self.path = Path(path)
+        self.where = str(self.path)
         self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -129,6 +159,10 @@ class NotifyStore:
             # may lose the last few, and it saves an fsync per delivery.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(SCHEMA)
+            have = {row[1] for row in connection.execute("PRAGMA table_info(notify_outbox)")}
+            for name, definition in _LEASE_COLUMNS:  # a database made before leases
+                if name not in have:
+                    connection.execute(f"ALTER TABLE notify_outbox ADD COLUMN {name} {definition}")
             self._connection = connection
         return self._connection
 
@@ -150,6 +184,8 @@ class NotifyStore:
             return result
 
     def close(self) -> None:
+        if self.claimer in _CLAIMERS:
+            _CLAIMERS[self.claimer] = False
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
@@ -162,8 +198,9 @@ class NotifyStore:
 
         def work(db: sqlite3.Connection) -> tuple[Subscription, bool]:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO notify_subscriptions (conversation, source, target, condition, label, "
-                "target_url, created_by, channel, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO notify_subscriptions (conversation, source, target, condition, label, "
+                "target_url, created_by, channel, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (conversation, source, target, condition, label, target_url, created_by, channel, self.clock()))
             row = db.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE conversation = ? AND "
                              "source = ? AND target = ? AND condition = ?",
@@ -209,13 +246,13 @@ class NotifyStore:
         now = self.clock()
 
         def work(db: sqlite3.Connection) -> Receipt:
-            if delivery and db.execute("INSERT OR IGNORE INTO notify_deliveries VALUES (?, ?)",
+            if delivery and db.execute("INSERT INTO notify_deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
                                        (delivery, now)).rowcount == 0:
                 return Receipt(duplicates=len(events), duplicate_delivery=True)
             new = duplicates = queued = 0
             subscriptions: dict[str, list[Subscription]] = {}
             for event in events:
-                if db.execute("INSERT OR IGNORE INTO notify_events VALUES (?, ?, ?, ?)",
+                if db.execute("INSERT INTO notify_events VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                               (event.key, event.source, event.to_json(), now)).rowcount == 0:
                     duplicates += 1
                     continue
@@ -226,8 +263,8 @@ class NotifyStore:
                         (event.source,))]
                 for conversation in self._recipients(db, event, subscriptions[event.source]):
                     queued += db.execute(
-                        "INSERT OR IGNORE INTO notify_outbox (event_key, conversation, state, next_at, thread, kind, "
-                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO notify_outbox (event_key, conversation, state, next_at, thread, kind, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         (event.key, conversation, PENDING, now, event.thread, event.kind, now, now)).rowcount
             return Receipt(new, duplicates, queued)
 
@@ -246,29 +283,42 @@ class NotifyStore:
 
     # -- delivering -----------------------------------------------------------------------------------------
     def recover(self) -> int:
-        """At start-up: rows left `sending` by a crash are due again, and so is everything waiting (a restart
-        often follows the fix of what made them wait). How many were interrupted mid-post."""
+        """At start-up: rows left `sending` by a crash whose lease expired (or whose claimer was a closed store
+        of this process) are due again, and so is everything waiting (a restart often follows the fix of what
+        made them wait). Rows another live server is posting are left to it. How many were interrupted."""
+        now = self.clock()
 
         def work(db: sqlite3.Connection) -> int:
-            interrupted = db.execute("UPDATE notify_outbox SET state = ?, next_at = ? WHERE state = ?",
-                                     (PENDING, self.clock(), SENDING)).rowcount
-            db.execute("UPDATE notify_outbox SET next_at = ? WHERE state IN (?, ?)", (self.clock(), PENDING, HELD))
+            interrupted = db.execute("UPDATE notify_outbox SET state = ?, next_at = ? WHERE state = ? AND "
+                                     "claimed_at <= ?", (PENDING, now, SENDING, now - self.lease_seconds)).rowcount
+            claimers = [row[0] for row in db.execute(
+                "SELECT DISTINCT claimed_by FROM notify_outbox WHERE state = ?", (SENDING,)).fetchall()]
+            for claimer in claimers:
+                if _CLAIMERS.get(claimer) is False:  # closed: nothing is posting its rows any more
+                    interrupted += db.execute("UPDATE notify_outbox SET state = ?, next_at = ? WHERE state = ? "
+                                              "AND claimed_by = ?", (PENDING, now, SENDING, claimer)).rowcount
+            db.execute("UPDATE notify_outbox SET next_at = ? WHERE state IN (?, ?)", (now, PENDING, HELD))
             return interrupted
 
         return self._transaction(work)
 
     def claim_due(self, limit: int = 100) -> list[OutboxRow]:
-        """Due rows (pending or held, oldest first), marked `sending` so they are taken once."""
+        """Due rows (pending or held, and sending ones whose lease expired; oldest first), marked `sending` with
+        this store's claimer id so they are taken once."""
         now = self.clock()
+        _CLAIMERS[self.claimer] = True
 
         def work(db: sqlite3.Connection) -> list[OutboxRow]:
             rows = db.execute(
                 "SELECT o.event_key, o.conversation, o.attempts, o.thread, e.body FROM notify_outbox o "
-                "JOIN notify_events e ON e.key = o.event_key WHERE o.state IN (?, ?) AND o.next_at <= ? "
-                "ORDER BY o.created_at, o.rowid LIMIT ?", (PENDING, HELD, now, limit)).fetchall()
-            db.executemany("UPDATE notify_outbox SET state = ?, updated_at = ? WHERE event_key = ? "
-                           "AND conversation = ?", [(SENDING, now, row[0], row[1]) for row in rows])
-            return [OutboxRow(Event.from_json(body), conversation, attempts, thread)
+                "JOIN notify_events e ON e.key = o.event_key WHERE ((o.state IN (?, ?) AND o.next_at <= ?) "
+                f"OR (o.state = ? AND o.claimed_at <= ?)) ORDER BY o.created_at, o.{self._SEQ} LIMIT ?"
+                f"{self._LOCK_DUE}",
+                (PENDING, HELD, now, SENDING, now - self.lease_seconds, limit)).fetchall()
+            db.executemany("UPDATE notify_outbox SET state = ?, claimed_by = ?, claimed_at = ?, updated_at = ? "
+                           "WHERE event_key = ? AND conversation = ?",
+                           [(SENDING, self.claimer, now, now, row[0], row[1]) for row in rows])
+            return [OutboxRow(Event.from_json(body), conversation, attempts, thread, claimed_by=self.claimer)
                     for _key, conversation, attempts, thread, body in rows]
 
         return self._transaction(work)
@@ -280,8 +330,10 @@ class NotifyStore:
     def _set(self, row: OutboxRow, **values: Any) -> None:
         values["updated_at"] = self.clock()
         assignments = ", ".join(f"{name} = ?" for name in values)
-        self._read(f"UPDATE notify_outbox SET {assignments} WHERE event_key = ? AND conversation = ?",
-                   (*values.values(), *row.key))
+        where, key = "event_key = ? AND conversation = ?", row.key
+        if row.claimed_by:  # our claim only: a row whose lease expired may have been re-claimed since
+            where, key = where + " AND claimed_by = ?", (*key, row.claimed_by)
+        self._read(f"UPDATE notify_outbox SET {assignments} WHERE {where}", (*values.values(), *key))
 
     def mark_sent(self, row: OutboxRow, activity_id: str | None) -> None:
         self._set(row, state=SENT, activity_id=activity_id, attempts=row.attempts + 1, last_error="")
@@ -309,7 +361,7 @@ class NotifyStore:
         """The outbox rows (tests, diagnostics)."""
         where, parameters = ("WHERE conversation = ?", (conversation,)) if conversation else ("", ())
         rows = self._read("SELECT event_key, conversation, state, attempts, activity_id, last_error FROM notify_outbox "
-                          f"{where} ORDER BY created_at, rowid", parameters)
+                          f"{where} ORDER BY created_at, {self._SEQ}", parameters)
         names = ("event_key", "conversation", "state", "attempts", "activity_id", "last_error")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -341,3 +393,159 @@ class AsyncNotifyStore:
             return await asyncio.to_thread(method, *args, **kwargs)
 
         return call
+
+
+# -- PostgreSQL, when the Rasa servers share a database (OPSBOT_DB_HOST; see connector/database.py) ----------
+POSTGRES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notify_subscriptions (
+    id           BIGSERIAL PRIMARY KEY,
+    conversation TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    condition    TEXT NOT NULL,
+    label        TEXT NOT NULL DEFAULT '',
+    target_url   TEXT NOT NULL DEFAULT '',
+    created_by   TEXT NOT NULL DEFAULT '',
+    channel      TEXT NOT NULL DEFAULT '',
+    created_at   DOUBLE PRECISION NOT NULL,
+    UNIQUE (conversation, source, target, condition)
+);
+CREATE INDEX IF NOT EXISTS notify_subscriptions_source ON notify_subscriptions (source);
+CREATE TABLE IF NOT EXISTS notify_addresses (
+    conversation TEXT PRIMARY KEY,
+    reference    TEXT NOT NULL,
+    updated_at   DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_deliveries (
+    delivery    TEXT PRIMARY KEY,
+    received_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_events (
+    key         TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    received_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notify_outbox (
+    event_key    TEXT NOT NULL,
+    conversation TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      DOUBLE PRECISION NOT NULL,
+    thread       TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL DEFAULT '',
+    activity_id  TEXT,
+    last_error   TEXT NOT NULL DEFAULT '',
+    created_at   DOUBLE PRECISION NOT NULL,
+    updated_at   DOUBLE PRECISION NOT NULL,
+    claimed_by   TEXT NOT NULL DEFAULT '',
+    claimed_at   DOUBLE PRECISION NOT NULL DEFAULT 0,
+    seq          BIGSERIAL,
+    PRIMARY KEY (event_key, conversation)
+);
+CREATE INDEX IF NOT EXISTS notify_outbox_due ON notify_outbox (state, next_at);
+CREATE INDEX IF NOT EXISTS notify_outbox_thread ON notify_outbox (conversation, thread);
+"""
+
+
+def _pg(sql: str) -> str:
+    """The store's statements use sqlite3's placeholders (?); psycopg2's are %s."""
+    return sql.replace("?", "%s")
+
+
+class _Result:
+    """What sqlite3's cursor offers the store's transactions: rowcount and the rows (read at once)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.rowcount = cursor.rowcount
+        self._rows: list[tuple] = cursor.fetchall() if cursor.description else []
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._rows)
+
+
+class _PostgresTransaction:
+    """The part of sqlite3.Connection the store's `work` functions use, on a psycopg2 cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Result:
+        self._cursor.execute(_pg(sql), tuple(parameters))
+        return _Result(self._cursor)
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        for parameters in rows:
+            self.execute(sql, parameters)
+
+
+class _TransactionalDatabase(Database):
+    """connector.database.Database (one connection, schema created under an advisory lock, one reconnect),
+    plus a transaction of several statements."""
+
+    def transaction(self, work: Callable[[Any], T]) -> T:
+        """`work` inside BEGIN … COMMIT (rolled back if it raises). When the server dropped the connection,
+        the whole transaction runs once more on a new one (it was rolled back)."""
+        import psycopg2
+
+        with self._lock:
+            for attempt in (1, 2):
+                if self._connection is None or self._connection.closed:
+                    self._connection = self._connect()
+                try:
+                    with self._connection.cursor() as cursor:
+                        cursor.execute("BEGIN")
+                        try:
+                            result = work(_PostgresTransaction(cursor))
+                        except BaseException:
+                            with contextlib.suppress(psycopg2.Error):
+                                cursor.execute("ROLLBACK")
+                            raise
+                        cursor.execute("COMMIT")
+                        return result
+                except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                    self._close()
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+
+class PostgresNotifyStore(NotifyStore):
+    """The same store in PostgreSQL, shared by every Rasa server (and the action server's subscriptions):
+    same tables, same statements (placeholders translated); due rows are claimed FOR UPDATE SKIP LOCKED."""
+
+    _SEQ = "seq"
+    _LOCK_DUE = " FOR UPDATE OF o SKIP LOCKED"
+
+    def __init__(self, database: DatabaseSettings, clock: Callable[[], float] = time.time,
+                 lease_seconds: float = LEASE_SECONDS) -> None:
+        super().__init__(database.where, clock, lease_seconds)
+        self.where = database.where
+        self._database = _TransactionalDatabase(database, POSTGRES_SCHEMA)
+
+    def _read(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        return self._database.run(_pg(sql), parameters)
+
+    def _transaction(self, work: Callable[[Any], T]) -> T:
+        return self._database.transaction(work)
+
+    def close(self) -> None:
+        if self.claimer in _CLAIMERS:
+            _CLAIMERS[self.claimer] = False
+        self._database.close()
+
+
+def open_notify_store(path: str | Path, clock: Callable[[], float] = time.time) -> NotifyStore:
+    """The notifications store: PostgreSQL when OPSBOT_DB_HOST is set (then `path` is not used), else SQLite
+    at `path`. Nothing is opened before first use."""
+    database = DatabaseSettings.from_env()
+    if database is None:
+        return NotifyStore(path, clock)
+    logger.info("Notifications: store in %s", database.where)
+    return PostgresNotifyStore(database, clock)

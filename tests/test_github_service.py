@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -223,3 +225,43 @@ def test_github_down_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert error_of(github_service.service().repos()).fault == Fault.UNREACHABLE
     settings_module.settings.cache_clear()
     github_service.reset()
+
+
+# -- concurrency -------------------------------------------------------------------------------------------
+def test_calls_overlap_up_to_the_pool_size(gh, pets: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each call holds a client of its own: POOL_SIZE requests are at the sandbox together, never more."""
+    repo = spring(gh)
+    size = github_service.POOL_SIZE
+    lock = threading.Lock()
+    seen = {"inside": 0, "most": 0, "arrived_at_first_answer": None}
+    real_errors = github_service.github_errors
+
+    @contextmanager
+    def counting(what: str = ""):  # entered and left while the call holds its client
+        with lock:
+            seen["inside"] += 1
+            seen["most"] = max(seen["most"], seen["inside"])
+        try:
+            with real_errors(what):
+                yield
+        finally:
+            with lock:
+                if seen["arrived_at_first_answer"] is None:
+                    seen["arrived_at_first_answer"] = requests_made(pets)
+                seen["inside"] -= 1
+
+    monkeypatch.setattr(github_service, "github_errors", counting)
+    fault(pets, delay=1.0, paths=f"/repos/{repo.full_name}/releases")
+    pets.state("github").counts.clear()
+
+    async def together() -> list:
+        return await asyncio.gather(*(gh.releases(repo) for _ in range(size + 2)))
+
+    results = run(together())
+    assert all(r == results[0] for r in results) and results[0][0].tag == "v3.2.1-rc1"
+    assert requests_made(pets) == size + 2
+    # every pooled client had its request at the sandbox before the first answer came back (a single
+    # lock would give 1 here), and the calls beyond the pool waited for a free client
+    assert seen["arrived_at_first_answer"] == size
+    assert seen["most"] == size
+    assert len(gh._idle) == size  # all returned to the pool

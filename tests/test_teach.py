@@ -16,13 +16,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import teach  # noqa: E402
 
 EXAMPLES = [
-    "when is the next deploy window?",
-    "when can we deploy next",
-    "next release window please",
-    "what days are deploy windows",
-    "is there a deploy window today",
+    "when does the code freeze start?",
+    "are we in a change freeze",
+    "is the freeze over yet please",
+    "what are the code freeze dates",
+    "when is the holiday freeze",
 ]
-ANSWER = "Deploy windows are Tuesday and Thursday, 14:00-16:00 UTC."
+ANSWER = "The year-end change freeze runs from 20 December to 3 January."
 
 
 @pytest.fixture()
@@ -60,11 +60,11 @@ def add_args(name: str, examples: list[str], *extra: str) -> list[str]:
     [
         ("Deploy-Window", EXAMPLES, ["--answer", ANSWER], "not a valid intent name"),
         ("greet", EXAMPLES, ["--answer", ANSWER], "already exists"),
-        ("deploy_window", EXAMPLES[:4], ["--answer", ANSWER], "at least 5"),
-        ("deploy_window", [*EXAMPLES[:4], "When is the next deploy window"], ["--answer", ANSWER], "duplicate"),
-        ("deploy_window", [*EXAMPLES[:4], "hello"], ["--answer", ANSWER], "already belong to another intent"),
-        ("deploy_window", EXAMPLES, [], "either --answer"),
-        ("deploy_window", EXAMPLES, ["--answer", ANSWER, "--action"], "either --answer"),
+        ("change_freeze", EXAMPLES[:4], ["--answer", ANSWER], "at least 5"),
+        ("change_freeze", [*EXAMPLES[:4], "When does the code freeze start"], ["--answer", ANSWER], "duplicate"),
+        ("change_freeze", [*EXAMPLES[:4], "hello"], ["--answer", ANSWER], "already belong to another intent"),
+        ("change_freeze", EXAMPLES, [], "either --answer"),
+        ("change_freeze", EXAMPLES, ["--answer", ANSWER, "--action"], "either --answer"),
     ],
 )
 def test_refusals_write_nothing(project: Path, capsys, name, examples, extra, reason) -> None:
@@ -75,32 +75,32 @@ def test_refusals_write_nothing(project: Path, capsys, name, examples, extra, re
 
 
 def test_add_writes_every_place_consistently(project: Path) -> None:
-    assert run(project, *add_args("deploy_window", EXAMPLES, "--answer", ANSWER)) == 0
+    assert run(project, *add_args("change_freeze", EXAMPLES, "--answer", ANSWER)) == 0
     nlu = yaml.safe_load((project / "nlu" / "custom.yml").read_text())["nlu"]
     assert teach.parse_block(nlu[-1]["examples"]) == EXAMPLES
     domain = yaml.safe_load((project / "domain" / "custom.yml").read_text())
-    assert "deploy_window" in domain["intents"]
-    assert domain["responses"]["utter_deploy_window"] == [{"text": ANSWER}]
+    assert "change_freeze" in domain["intents"]
+    assert domain["responses"]["utter_change_freeze"] == [{"text": ANSWER}]
     rules = yaml.safe_load((project / "stories" / "custom.yml").read_text())["rules"]
-    assert rules[-1]["steps"] == [{"intent": "deploy_window"}, {"action": "utter_deploy_window"}]
+    assert rules[-1]["steps"] == [{"intent": "change_freeze"}, {"action": "utter_change_freeze"}]
     held_out = teach.parse_block(yaml.safe_load((project / "tests" / "nlu" / "custom.yml").read_text())["nlu"][-1]
                                  ["examples"])
     assert len(held_out) == 5
     assert not {teach.normalise(x) for x in held_out} & {teach.normalise(x) for x in EXAMPLES}
     assert any(x.startswith("@opsbot") for x in held_out) and any("hey opsbot" in x for x in held_out)
     story = yaml.safe_load((project / "tests" / "conversations" / "test_custom.yml").read_text())["stories"][-1]
-    assert story["steps"][0]["intent"] == "deploy_window"
-    assert story["steps"][1] == {"action": "utter_deploy_window"}
+    assert story["steps"][0]["intent"] == "change_freeze"
+    assert story["steps"][1] == {"action": "utter_change_freeze"}
     # a second, different intent goes into the same files and both survive
     assert run(project, *add_args("on_call", [f"who is on call {w}" for w in ("now", "today", "tonight",
                                                                               "this week", "for payments")],
                                   "--answer", "See the rota.")) == 0
-    assert {"deploy_window", "on_call"} <= set(yaml.safe_load((project / "domain" / "custom.yml").read_text())
+    assert {"change_freeze", "on_call"} <= set(yaml.safe_load((project / "domain" / "custom.yml").read_text())
                                                ["intents"])
 
 
 def test_the_result_passes_rasa_data_validate(project: Path) -> None:
-    assert run(project, *add_args("deploy_window", EXAMPLES, "--answer", ANSWER)) == 0
+    assert run(project, *add_args("change_freeze", EXAMPLES, "--answer", ANSWER)) == 0
     assert run(project, *add_args("restart_service", [f"restart {s} please" for s in
                                                       ("payments", "the api", "ledger", "web shop", "billing")],
                                   "--action")) == 0

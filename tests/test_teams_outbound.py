@@ -163,7 +163,9 @@ def test_a_refusal_is_not_retried(teams, fake_bf, caplog) -> None:
 def test_replies_keep_their_order_and_are_paced_per_conversation(teams, fake_bf) -> None:
     clock = Clock()
     sleeps = Sleeps(clock)
-    server = teams(replying(*({"text": f"part {n}"} for n in range(14))), sleep=sleeps, clock=clock)
+    # typing at once (delay 0), so that the count of sends does not depend on how fast the answer is
+    server = teams(replying(*({"text": f"part {n}"} for n in range(14))), sleep=sleeps, clock=clock,
+                   typing_delay=0)
     server.post(fake_bf.activity("tell me everything"))
     replies = fake_bf.wait_messages(14)
     assert [r.body["text"] for r in replies] == [f"part {n}" for n in range(14)]
@@ -172,7 +174,7 @@ def test_replies_keep_their_order_and_are_paced_per_conversation(teams, fake_bf)
     assert sleeps.delays == [1.0, 1.0]
 
 
-def test_typing_comes_first_and_repeats_until_the_reply(teams, fake_bf) -> None:
+def test_a_slow_answer_shows_typing_first_and_repeats_it_until_the_reply(teams, fake_bf) -> None:
     async def slow(message) -> None:
         import asyncio
 
@@ -182,7 +184,7 @@ def test_typing_comes_first_and_repeats_until_the_reply(teams, fake_bf) -> None:
             await asyncio.sleep(0.01)
         await message.output_channel.send_response(message.sender_id, {"text": "there you go"})
 
-    server = teams(slow, typing_interval=0.05)
+    server = teams(slow, typing_interval=0.05, typing_delay=0.1)
     server.post(fake_bf.activity("slow question"))
     fake_bf.wait_messages(1)
     server.drain()
@@ -191,12 +193,22 @@ def test_typing_comes_first_and_repeats_until_the_reply(teams, fake_bf) -> None:
     assert kinds[:-1] == ["typing"] * (len(kinds) - 1) and len(kinds) >= 4
 
 
-def test_an_instant_answer_still_shows_typing_first(teams, fake_bf) -> None:
-    server = teams()
+def test_an_instant_answer_goes_without_typing(teams, fake_bf) -> None:
+    """Typing only once the reply is late: an instant answer spends none of Teams' 7 posts per second."""
+    server = teams(typing_delay=5)  # far longer than answering "hi" takes, even on a busy machine
     server.post(fake_bf.activity("hi"))
     fake_bf.wait_messages(1)
     server.drain()
-    assert [r.body["type"] for r in fake_bf.delivered()] == ["typing", "message"]
+    assert [r.body["type"] for r in fake_bf.delivered()] == ["message"]
+
+
+def test_typing_waits_half_a_second_by_default() -> None:
+    from connector.config import TeamsConfig
+
+    config = TeamsConfig.from_credentials({"app_id": "app", "app_password": "secret"})
+    assert config.typing_delay == 0.5 and config.typing_interval == 3.0
+    later = TeamsConfig.from_credentials({"app_id": "app", "app_password": "secret", "typing_delay": "1.5"})
+    assert later.typing_delay == 1.5
 
 
 def test_long_text_is_split_under_the_size_limit(teams, fake_bf) -> None:

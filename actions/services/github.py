@@ -7,7 +7,10 @@ requests and issues use the search API: one request whatever the number of repos
 rate limit); a pull request is revalidated with its ETag (`PullRequest.update()`), never served stale.
 
 PyGithub's client keeps one HTTP connection whose request and response are separate steps, so calls on
-one client must not interleave: every call holds the service's lock.
+one client must not interleave. The service keeps a small pool of clients (POOL_SIZE, each with its own
+connection, created when first needed): every call borrows one for its whole duration, so up to POOL_SIZE
+calls run in parallel and no client is used by two threads at once. The caches are shared by the pool and
+hold plain data (a pull request's raw JSON and ETag), never a PyGithub object bound to one client.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ NAMES_TTL = 60.0  # repositories, members, labels: names change rarely
 PROFILE_TTL = 3600.0  # display names change even more rarely
 FRESH_SECONDS = 5.0  # a pull request fetched this recently is not asked again (probe, then detail)
 MAX_PAGES = 10
+POOL_SIZE = 4  # PyGithub clients (connections) per service: calls beyond this wait for a free one
 T = TypeVar("T")
 
 
@@ -362,35 +366,75 @@ class GitHubService:
     def __init__(self, config: GitHubSettings, timeout: float) -> None:
         self.config = config
         self.timeout = max(1, round(timeout))
-        self._client = None
-        self._lock = threading.RLock()
+        self._idle: list[Any] = []  # clients not in use
+        self._created = 0
+        self._available = threading.Condition()
+        self._held = threading.local()  # the client the current thread has borrowed
+        self._cache_lock = threading.Lock()  # the caches below are shared by every thread and client
         self._names: dict[str, _Cached] = {}
         self._profiles: dict[str, _Cached] = {}
-        self._pulls: OrderedDict[tuple[str, int], tuple[Any, float]] = OrderedDict()
+        # (repo, number) → (raw JSON, raw headers with the ETag, fetched at): data, not a client's object
+        self._pulls: OrderedDict[tuple[str, int], tuple[dict, dict, float]] = OrderedDict()
 
     # -- plumbing -------------------------------------------------------------------------------------
-    def _github(self):
-        if self._client is None:
-            from github import Auth, Github
+    def _new_client(self):
+        from github import Auth, Github
 
-            self._client = Github(
-                auth=Auth.Token(self.config.token), base_url=self.config.api_url, timeout=self.timeout,
-                user_agent="opsbot", per_page=30, retry=None, seconds_between_requests=None,
-                seconds_between_writes=None, lazy=True,
-            )
-        return self._client
+        return Github(
+            auth=Auth.Token(self.config.token), base_url=self.config.api_url, timeout=self.timeout,
+            user_agent="opsbot", per_page=30, retry=None, seconds_between_requests=None,
+            seconds_between_writes=None, lazy=True,
+        )
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[Any]:
+        """A client for this thread alone until the block ends (the same one again when nested)."""
+        held = getattr(self._held, "client", None)
+        if held is not None:
+            yield held
+            return
+        with self._available:
+            while not self._idle and self._created >= POOL_SIZE:
+                self._available.wait()
+            client = self._idle.pop() if self._idle else None
+            if client is None:
+                self._created += 1
+        try:
+            if client is None:
+                client = self._new_client()
+        except BaseException:
+            with self._available:
+                self._created -= 1
+                self._available.notify()
+            raise
+        self._held.client = client
+        try:
+            yield client
+        finally:
+            self._held.client = None
+            with self._available:
+                self._idle.append(client)
+                self._available.notify()
+
+    def _github(self):
+        """The client the current call has borrowed (only inside `_call`)."""
+        client = getattr(self._held, "client", None)
+        if client is None:
+            raise RuntimeError("GitHub client used outside GitHubService._call")
+        return client
 
     async def _call(self, what: str, function: Callable[..., T], *args: Any) -> T:
-        def locked() -> T:
-            with self._lock, github_errors(what):
+        def borrowing() -> T:
+            with self._borrowed(), github_errors(what):
                 return function(*args)
 
-        return await in_thread(BACKEND, locked)
+        return await in_thread(BACKEND, borrowing)
 
     def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
         """Every page of a list endpoint. The first page is asked conditionally (ETag) when cached."""
         now = time.monotonic()
-        cached = self._names.get(path)
+        with self._cache_lock:
+            cached = self._names.get(path)
         if cached is not None and now - cached.fetched_at < NAMES_TTL:
             return cached.value
         requester = self._github().requester
@@ -398,7 +442,8 @@ class GitHubService:
         headers, data = requester.requestJsonAndCheck("GET", path, parameters={"per_page": 100, **(params or {})},
                                                       headers=conditional)
         if data is None and cached is not None:  # 304 Not Modified
-            cached.fetched_at = now
+            with self._cache_lock:
+                cached.fetched_at = now
             return cached.value
         items = list(data or [])
         next_url = _next_link(headers)
@@ -408,7 +453,8 @@ class GitHubService:
             headers, page = requester.requestJsonAndCheck("GET", next_url)
             items.extend(page or [])
             next_url = _next_link(headers)
-        self._names[path] = _Cached(items, headers.get("etag") if not next_url else None, now)
+        with self._cache_lock:
+            self._names[path] = _Cached(items, headers.get("etag") if not next_url else None, now)
         return items
 
     # -- names ----------------------------------------------------------------------------------------
@@ -436,7 +482,8 @@ class GitHubService:
         return [p for p in [await self.profile(login) for login in logins] if p is not None]
 
     async def profile(self, login: str) -> Person | None:
-        cached = self._profiles.get(login.lower())
+        with self._cache_lock:
+            cached = self._profiles.get(login.lower())
         if cached is not None and time.monotonic() - cached.fetched_at < PROFILE_TTL:
             return cached.value
 
@@ -453,7 +500,8 @@ class GitHubService:
             return Person(data["login"], data.get("name") or "", data.get("html_url") or "")
 
         person = await self._call(f"user {login}", fetch)
-        self._profiles[login.lower()] = _Cached(person, None, time.monotonic())
+        with self._cache_lock:
+            self._profiles[login.lower()] = _Cached(person, None, time.monotonic())
         return person
 
     async def labels(self, repo: Repo) -> list[str]:
@@ -506,27 +554,39 @@ class GitHubService:
         return await self._call(f"repository {repo.full_name}", fetch)
 
     def _pull_object(self, repo: str, number: int):
-        """The PR, revalidated with its ETag if seen before (304: unchanged, no rate limit spent)."""
+        """The PR, revalidated with its ETag if seen before (304: unchanged, no rate limit spent).
+
+        The cache keeps the raw JSON and headers; the object is rebuilt on the client this call holds, so
+        its later requests (reviews, updates) never go through another thread's connection."""
         from github import UnknownObjectException
+        from github.PullRequest import PullRequest
 
         key = (repo.lower(), number)
-        known = self._pulls.get(key)
+        with self._cache_lock:
+            known = self._pulls.get(key)
         now = time.monotonic()
         try:
             if known is not None:
-                pull, fetched = known
-                if now - fetched >= FRESH_SECONDS:
-                    pull.update()
+                raw, headers, fetched = known
+                pull = self._github().create_from_raw_data(PullRequest, raw, headers)
+                if now - fetched < FRESH_SECONDS:  # just fetched: not asked again (its fetch time stays)
+                    with self._cache_lock:
+                        if key in self._pulls:
+                            self._pulls.move_to_end(key)
+                    return pull
+                pull.update()
             else:
                 pull = self._github().get_repo(repo).get_pull(number)
                 pull.complete()
         except UnknownObjectException:
-            self._pulls.pop(key, None)
+            with self._cache_lock:
+                self._pulls.pop(key, None)
             return None
-        self._pulls[key] = (pull, now)
-        self._pulls.move_to_end(key)
-        while len(self._pulls) > 64:
-            self._pulls.popitem(last=False)
+        with self._cache_lock:
+            self._pulls[key] = (pull.raw_data, pull.raw_headers, now)
+            self._pulls.move_to_end(key)
+            while len(self._pulls) > 64:
+                self._pulls.popitem(last=False)
         return pull
 
     async def pull_exists(self, repo: Repo, number: int) -> bool:
