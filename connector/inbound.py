@@ -205,8 +205,13 @@ def _members(activity: dict[str, Any], key: str) -> list[str]:
 
 
 def route(activity: dict[str, Any], config: TeamsConfig) -> Routed:
-    routed = _route(activity, config)
-    if routed.store and (activity.get("conversation") or {}).get("id"):
+    try:
+        routed = _route(activity, config)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+        # A field of an unexpected shape (a list where an object belongs...): refuse it, never crash.
+        return Routed(status=400, body={"error": "malformed activity"}, ignored="malformed activity")
+    conversation = activity.get("conversation")
+    if routed.store and isinstance(conversation, dict) and conversation.get("id"):
         routed.reference = routed.turn.reference if routed.turn else reference_of(activity)
         routed.sender_id = routed.turn.sender_id if routed.turn else sender_for(activity, config)
     elif routed.store:

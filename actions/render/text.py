@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Iterable
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def ago(timestamp: float, now: float | None = None) -> str:
@@ -47,6 +47,8 @@ def join_names(names: Iterable[str], conjunction: str = "and") -> str:
 
 
 def clean(text: str, limit: int = 200) -> str:
-    """Make user- or backend-supplied text safe to echo: no control characters, bounded length."""
+    """Make user- or backend-supplied text safe to echo in any channel: no control characters, no HTML
+    tags (angle brackets become ‹ ›), no markdown links (`](` is broken up), bounded length."""
     text = _CONTROL.sub(" ", text or "").strip()
+    text = text.replace("<", "‹").replace(">", "›").replace("](", "] (")
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -6,6 +6,7 @@ Needs the trained model; `make test` runs this after training (pytest -m e2e).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,6 +26,11 @@ TEAMS = "http://127.0.0.1:5005/webhooks/teams/webhook"
 
 pytestmark = pytest.mark.e2e
 
+ANN = {"user_id": "29:1user-ann", "user_name": "Ann Example", "aad_object_id": "aad-ann"}
+BOB = {"user_id": "29:1user-bob", "user_name": "Bob Example", "aad_object_id": "aad-bob"}
+# Ann may build; Bob, like everyone else in the tenant, may only read.
+ACCESS = "roles: {reader: [read], builder: [read, build]}\ndefault_role: reader\nmembers: {builder: [aad-ann]}\n"
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[FakeBotFramework]:
@@ -36,7 +42,11 @@ def served(tmp_path_factory) -> Iterator[FakeBotFramework]:
     env = {k: v for k, v in os.environ.items()
            if k not in {"JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL"} and not k.startswith("TEAMS_")}
     env.update(teams_environment(fake))
-    env["TEAMS_STORE_PATH"] = str(tmp_path_factory.mktemp("teams") / "teams.db")
+    state = tmp_path_factory.mktemp("teams")
+    env["TEAMS_STORE_PATH"] = str(state / "teams.db")
+    env["OPSBOT_ACCESS_FILE"] = str(state / "access.yml")
+    env["OPSBOT_AUDIT_LOG"] = str(state / "audit.jsonl")
+    (state / "access.yml").write_text(ACCESS)
     process = subprocess.Popen(["scripts/run.sh", "serve"], cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 240
@@ -71,7 +81,6 @@ def test_a_teams_message_is_answered_through_the_bot_framework(served) -> None:
     reply = fake.delivered("message")[0]
     assert "opsbot" in reply.body["text"]
     assert reply.activity_id == activity["id"]
-    assert [r.body["type"] for r in fake.delivered()][:1] == ["typing"]
 
 
 def test_a_forged_request_is_refused(served) -> None:
@@ -85,3 +94,26 @@ def test_rest_still_answers(served) -> None:
     answer = requests.post("http://127.0.0.1:5005/webhooks/rest/webhook",
                            json={"sender": uuid.uuid4().hex, "message": "hi"}, timeout=30)
     assert answer.ok and "opsbot" in answer.json()[0]["text"]
+
+
+def _say(fake: FakeBotFramework, text: str, who: dict, conversation_id: str) -> str:
+    """Post a signed channel message as `who`; return everything the bot posted back for it, as text."""
+    before = len(fake.delivered("message"))
+    activity = fake.activity(text, conversation_type="channel", conversation_id=conversation_id, **who)
+    assert requests.post(TEAMS, json=activity, headers=fake.headers(activity), timeout=30).status_code == 200
+    assert fake.wait_for(lambda f: len(f.delivered("message")) > before, 60), f"no answer to {text!r}"
+    time.sleep(1)  # a reply may be several activities
+    return json.dumps([r.body for r in fake.delivered("message")[before:]])
+
+
+def test_in_a_channel_only_the_requester_can_confirm(served) -> None:
+    fake = served
+    thread = "19:ops-channel@thread.tacv2;messageid=1700000000999"
+    assert "Run petclinic-build?" in _say(fake, "build petclinic-build on branch main", ANN, thread)
+    refused = _say(fake, "yes", BOB, thread)
+    assert "Only Ann Example can confirm" in refused
+    started = _say(fake, "yes", ANN, thread)
+    assert "petclinic-build" in started and "Only" not in started
+    # Bob asking himself is refused, naming the permission and the role that has it
+    own = _say(fake, "build petclinic-build", BOB, "19:ops-channel@thread.tacv2;messageid=1700000000998")
+    assert "'build' permission" in own and "builder" in own
