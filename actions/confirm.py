@@ -100,6 +100,12 @@ def where(ask: Ask) -> str:
     return f"{ask.channel or 'unknown'}:{ask.metadata.get('conversation_id') or ask.sender}"
 
 
+def log_decision(ask: Ask, what: str, params: dict[str, Any], decision: str, result: str = "") -> None:
+    """One audit line for a change asked for in this conversation."""
+    audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=what, parameters=params,
+                 decision=decision, result=result)
+
+
 def gate(kind: str, summary: str, params: dict[str, Any], ask: Ask) -> Reply | None:
     """None when `ask.user_id` may make this change; otherwise the polite refusal (and an audit line).
     A broken access file refuses every change (fail closed) and says so."""
@@ -110,14 +116,12 @@ def gate(kind: str, summary: str, params: dict[str, Any], ask: Ask) -> Reply | N
         access = policy()
         decision = access.check(Identity.from_metadata(ask.sender, ask.metadata), registered.permission(access, params))
     except AccessFileError:
-        audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=summary, parameters=params,
-                     decision="refused", result="access file unreadable")
+        log_decision(ask, summary, params, "refused", "access file unreadable")
         return _text_reply("I can't check who may do that: opsbot's access file is missing or broken, so I "
                            "change nothing until an admin fixes it.", "failed", "Access file problem")
     if decision.allowed:
         return None
-    audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=summary, parameters=params,
-                 decision="refused", result=f"missing permission {decision.permission}")
+    log_decision(ask, summary, params, "refused", f"missing permission {decision.permission}")
     return _text_reply(refusal_text(decision), "failed", "Not allowed")
 
 
@@ -168,8 +172,7 @@ class ActionConfirm(Action):
             send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
             return [SlotSet(PENDING_SLOT, None)]
         if pending.expired():
-            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
-                         parameters=pending.params, decision="expired")
+            log_decision(ask, pending.summary, pending.params, "expired")
             send(dispatcher, tracker, _text_reply(
                 f"That request expired (I wait {EXPIRY_SECONDS // 60} min for a yes), so I didn't "
                 f"{pending.summary}. Ask again if you still want it.", "warning", "Expired"))
@@ -192,17 +195,15 @@ class ActionConfirm(Action):
         limiter = ratelimit.limiter()
         allowed, wait = limiter.allow(ask.user_id)
         if not allowed:
-            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
-                         parameters=pending.params, decision="refused", result="change rate limit")
+            log_decision(ask, pending.summary, pending.params, "refused", "change rate limit")
             send(dispatcher, tracker, _text_reply(ratelimit.refusal_text(wait, limiter.per_minute), "warning",
                                                   "Too many changes"))
             return []
         # The offer is used up whatever happens next: a timeout after Jenkins queued the build must not let a
         # second "yes" queue it twice.
         answer = await _Execution(registered, pending).safe_answer(ask)
-        audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
-                     parameters=pending.params, decision="confirmed",
-                     result=clean(answer.replies[0].text if answer.replies else "", 300))
+        outcome = answer.replies[0].text if answer.replies else ""
+        log_decision(ask, pending.summary, pending.params, "confirmed", clean(outcome, 300))
         for reply in answer.replies:
             send(dispatcher, tracker, reply)
         return [SlotSet(PENDING_SLOT, None), *answer.events]
@@ -223,8 +224,7 @@ class ActionCancel(Action):
             send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
         else:
             by = "" if ask.user_id == pending.requester else f" ({clean(ask.user_name, 60)} said no)"
-            audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=pending.summary,
-                         parameters=pending.params, decision="cancelled")
+            log_decision(ask, pending.summary, pending.params, "cancelled")
             send(dispatcher, tracker, _text_reply(f"OK, cancelled: I won't {pending.summary}{by}.", "neutral",
                                                   "Cancelled"))
         return [SlotSet(PENDING_SLOT, None)]
