@@ -5,18 +5,14 @@ Needs the trained model; `make test` runs this after training (pytest -m e2e).
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.serving import clean_environment, serving
+
 REST = "http://127.0.0.1:5005/webhooks/rest/webhook"
 
 pytestmark = pytest.mark.e2e
@@ -24,34 +20,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[None]:
-    if not (ROOT / "models" / "opsbot.tar.gz").exists():
-        pytest.fail("no trained model: run `make train` first")
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL", "TEAMS_APP_ID"}}
-    process = subprocess.Popen(
-        ["scripts/run.sh", "serve"], cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.time() + 240
-    try:
-        while time.time() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"make serve exited early:\n{process.stdout.read()}")
-            try:
-                if requests.get("http://127.0.0.1:5005/webhooks/rest/", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(2)
-        else:
-            pytest.fail("the Rasa server did not come up within 240 s")
+    with serving(clean_environment("TEAMS_"), "http://127.0.0.1:5005/webhooks/rest/"):
         yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def ask(text: str, sender: str | None = None) -> list[dict]:

@@ -7,21 +7,17 @@ Needs the trained model; `make test` runs this after training (pytest -m e2e).
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from sandbox.botframework import FakeBotFramework, teams_environment
 from sandbox.server import RunningSandbox
+from tests.e2e.serving import clean_environment, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 TEAMS = "http://127.0.0.1:5005/webhooks/teams/webhook"
 
 pytestmark = pytest.mark.e2e
@@ -34,41 +30,20 @@ ACCESS = "roles: {reader: [read], builder: [read, build]}\ndefault_role: reader\
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[FakeBotFramework]:
-    if not (ROOT / "models" / "opsbot.tar.gz").exists():
-        pytest.fail("no trained model: run `make train` first")
     fake = FakeBotFramework()
     running = RunningSandbox({"botframework": fake.app()}, "127.0.0.1", {"botframework": 0}).start_in_thread()
     fake.base_url = running.url("botframework")
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL"} and not k.startswith("TEAMS_")}
+    env = clean_environment("TEAMS_")
     env.update(teams_environment(fake))
     state = tmp_path_factory.mktemp("teams")
     env["TEAMS_STORE_PATH"] = str(state / "teams.db")
     env["OPSBOT_ACCESS_FILE"] = str(state / "access.yml")
     env["OPSBOT_AUDIT_LOG"] = str(state / "audit.jsonl")
     (state / "access.yml").write_text(ACCESS)
-    process = subprocess.Popen(["scripts/run.sh", "serve"], cwd=ROOT, env=env, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 240
     try:
-        while time.time() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"make serve exited early:\n{process.stdout.read()}")
-            try:
-                if requests.get("http://127.0.0.1:5005/webhooks/teams/", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(2)
-        else:
-            pytest.fail("the Rasa server did not come up within 240 s")
-        yield fake
+        with serving(env, "http://127.0.0.1:5005/webhooks/teams/"):
+            yield fake
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
         running.stop_thread()
 
 
