@@ -4,7 +4,8 @@ Permissions: `read` (every question), `build` (run a build), `build_protected` (
 protected patterns, e.g. `*-deploy-prod`), `subscribe` (channel notifications), `admin` (audit log).
 A user's roles come from `members` (Teams AAD object ids or UPNs; on REST and shell the sender id) and
 from `groups` (Azure AD group ids the connector passes in metadata). Everyone in an allowed tenant gets
-`default_role`; with no default role, unknown users are refused.
+`default_role`; with no default role, unknown users are refused. `tenants` is about Teams: it refuses Teams
+users of other tenants (and any identity that names another tenant); REST and shell users have no tenant.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import yaml
 
 PERMISSIONS = ("read", "build", "build_protected", "subscribe", "admin")
+TENANT_CHANNELS = frozenset({"teams"})  # channels whose users always belong to a tenant
 DEFAULT_ACCESS_FILE = Path(__file__).resolve().parent.parent / "access.yml"
 
 
@@ -33,16 +35,22 @@ class Identity:
     user_name: str = ""
     tenant_id: str = ""
     groups: tuple[str, ...] = ()
+    channel: str = ""
 
     @classmethod
-    def from_metadata(cls, sender: str, metadata: dict) -> Identity:
+    def from_metadata(cls, sender: str, metadata: dict, channel: str = "") -> Identity:
         groups = metadata.get("aad_groups") or ()
         return cls(
             user_id=str(metadata.get("user_id") or sender),
             user_name=str(metadata.get("user_principal_name") or metadata.get("user_name") or ""),
             tenant_id=str(metadata.get("tenant_id") or ""),
             groups=tuple(str(g) for g in groups) if isinstance(groups, list | tuple) else (),
+            channel=channel,
         )
+
+    @property
+    def has_tenant(self) -> bool:
+        return bool(self.tenant_id) or self.channel in TENANT_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -110,8 +118,11 @@ class AccessPolicy:
             raise AccessFileError(f"{path}: not valid YAML") from exc
 
     # -- deciding ------------------------------------------------------------------------------------
+    def tenant_refused(self, who: Identity) -> bool:
+        return bool(self.tenants) and who.has_tenant and who.tenant_id not in self.tenants
+
     def roles_of(self, who: Identity) -> set[str]:
-        if self.tenants and who.tenant_id not in self.tenants:
+        if self.tenant_refused(who):
             return set()
         names = {who.user_id.lower(), who.user_name.lower()} - {""}
         found = {role for role, ids in self.members.items() if names & ids}
@@ -130,7 +141,7 @@ class AccessPolicy:
     def check(self, who: Identity, permission: str) -> Decision:
         if permission not in PERMISSIONS:
             raise ValueError(f"unknown permission {permission}")
-        if self.tenants and who.tenant_id not in self.tenants:
+        if self.tenant_refused(who):
             return Decision(False, permission, "your organisation (Teams tenant) is not allowed to use opsbot here")
         roles = self.roles_of(who)
         if not roles:
@@ -144,12 +155,15 @@ class AccessPolicy:
         return self.check(who, "build_protected" if self.is_protected(job) else "build")
 
 
-def refusal_text(decision: Decision) -> str:
-    """A polite refusal that says what is missing and which roles have it (never who)."""
-    text = f"Sorry, I can't do that for you: {decision.reason}."
+def refusal_text(decision: Decision, what: str = "do that for you") -> str:
+    """A polite refusal that says what is missing and which roles have it (never who). `what`: what is
+    refused ("answer you here" when someone may not use opsbot at all)."""
+    text = f"Sorry, I can't {what}: {decision.reason}."
     if decision.holders:
-        text += f" It's granted to the role{'s' if len(decision.holders) > 1 else ''} " \
-                f"{', '.join(decision.holders)} in opsbot's access file; ask an opsbot admin."
+        named = f"'{decision.permission}'" in decision.reason
+        text += f" {'It' if named else 'The ' + repr(decision.permission) + ' permission'} is granted to the " \
+                f"role{'s' if len(decision.holders) > 1 else ''} {', '.join(decision.holders)} in opsbot's " \
+                "access file; ask an opsbot admin."
     return text
 
 

@@ -2,7 +2,7 @@
 
 An action that wants to change something (run a build; later: subscribe, grant a permission) does not do it:
 it returns `ask_to_confirm(kind, summary, params, ask)`, a SlotSet of `pending_confirmation` holding what
-will happen, who asked and until when the offer stands. Then:
+will happen, who asked and until when the offer stands (OPSBOT_CONFIRM_SECONDS, default five minutes). Then:
   "yes" (affirm) with a pending confirmation → `action_confirm`: runs the executor registered for its kind,
       but only for the person who asked (in a Teams channel everyone shares the conversation) and only
       before it expires; otherwise it says why and nothing happens.
@@ -12,7 +12,8 @@ will happen, who asked and until when the offer stands. Then:
 Areas plug in with `@register(kind, backend, permission)` on an async function (Pending, Ask) → Answer.
 Who may do it is checked here, for every kind, against access.yml (`gate`): when the change is proposed
 (so nobody is asked to confirm what they may not do) and again when it is confirmed. The confirmation
-also counts against the per-user change rate, and every decision goes to the audit log.
+also counts against the per-user change rate, and every decision goes to the audit log (refused, including
+someone else's "yes"; expired; cancelled; confirmed with its result).
 The slot is of type text so that rules can condition on it being set; its value is a dict.
 """
 
@@ -31,11 +32,12 @@ from actions import audit, ratelimit
 from actions.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from actions.base import Answer, Ask, QuestionAction
 from actions.render import Reply, cards
-from actions.render.text import clean
+from actions.render.text import clean, duration
 from actions.reply import send
+from actions.settings import settings
 
 PENDING_SLOT = "pending_confirmation"
-EXPIRY_SECONDS = 300
+EXPIRY_SECONDS = 300  # the default of OPSBOT_CONFIRM_SECONDS
 NOTHING_PENDING = "There's nothing waiting for a yes or no from you right now."
 
 Executor = Callable[["Pending", Ask], Awaitable[Answer]]
@@ -95,6 +97,11 @@ def register(kind: str, backend: str, permission: str | PermissionRule = "build"
     return decorate
 
 
+def expiry_seconds() -> float:
+    """How long a change waits for its yes (settings: OPSBOT_CONFIRM_SECONDS, default EXPIRY_SECONDS)."""
+    return settings().confirm_seconds
+
+
 def where(ask: Ask) -> str:
     """The conversation, for the audit log: channel and conversation (or sender) id."""
     return f"{ask.channel or 'unknown'}:{ask.metadata.get('conversation_id') or ask.sender}"
@@ -111,10 +118,11 @@ def gate(kind: str, summary: str, params: dict[str, Any], ask: Ask) -> Reply | N
     A broken access file refuses every change (fail closed) and says so."""
     registered = EXECUTORS.get(kind)
     if registered is None:
-        return _text_reply(f"I don't know how to {summary}.", "warning")
+        return _text_reply(f"I don't know how to {clean(summary, 300)}.", "warning")
     try:
         access = policy()
-        decision = access.check(Identity.from_metadata(ask.sender, ask.metadata), registered.permission(access, params))
+        who = Identity.from_metadata(ask.sender, ask.metadata, ask.channel)
+        decision = access.check(who, registered.permission(access, params))
     except AccessFileError:
         log_decision(ask, summary, params, "refused", "access file unreadable")
         return _text_reply("I can't check who may do that: opsbot's access file is missing or broken, so I "
@@ -129,7 +137,7 @@ def ask_to_confirm(kind: str, summary: str, params: dict[str, Any], ask: Ask,
                    now: float | None = None) -> dict[str, Any]:
     """The SlotSet event that makes `summary` wait for the asker's yes."""
     now = time.time() if now is None else now
-    pending = Pending(kind, summary, params, ask.user_id, ask.user_name, now + EXPIRY_SECONDS, now)
+    pending = Pending(kind, summary, params, ask.user_id, ask.user_name, now + expiry_seconds(), now)
     return SlotSet(PENDING_SLOT, pending.to_slot())
 
 
@@ -171,22 +179,28 @@ class ActionConfirm(Action):
         if pending is None:
             send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
             return [SlotSet(PENDING_SLOT, None)]
+        summary = clean(pending.summary, 300)
         if pending.expired():
-            log_decision(ask, pending.summary, pending.params, "expired")
+            # Recorded when a yes comes too late; a late yes from someone else than the requester says so.
+            log_decision(ask, pending.summary, pending.params, "expired",
+                         "" if ask.user_id == pending.requester else f"late yes from {ask.user_id}")
+            waited = duration(max(pending.expires_at - pending.created_at, 1))
             send(dispatcher, tracker, _text_reply(
-                f"That request expired (I wait {EXPIRY_SECONDS // 60} min for a yes), so I didn't "
-                f"{pending.summary}. Ask again if you still want it.", "warning", "Expired"))
+                f"That request expired (I wait {waited} for a yes), so I didn't {summary}. Ask again if you still "
+                "want it.", "warning", "Expired"))
             return [SlotSet(PENDING_SLOT, None)]
         if pending.requester and ask.user_id != pending.requester:
+            log_decision(ask, pending.summary, pending.params, "refused",
+                         f"not the requester ({pending.requester} asked)")
             send(dispatcher, tracker, _text_reply(
-                f"Only {clean(pending.requester_name, 60)} can confirm their request to {pending.summary}. "
+                f"Only {clean(pending.requester_name, 60)} can confirm their request to {summary}. "
                 "Your yes doesn't confirm someone else's request; it's still waiting for theirs.",
                 "warning", "Not yours to confirm"))
             return []
         registered = EXECUTORS.get(pending.kind)
         if registered is None:
-            send(dispatcher, tracker, _text_reply(f"I can't {pending.summary} any more (no handler for "
-                                                  f"{pending.kind}). Nothing was changed.", "warning"))
+            send(dispatcher, tracker, _text_reply(f"I can't {summary} any more (no handler for "
+                                                  f"{clean(pending.kind, 40)}). Nothing was changed.", "warning"))
             return [SlotSet(PENDING_SLOT, None)]
         refusal = gate(pending.kind, pending.summary, pending.params, ask)
         if refusal is not None:
@@ -225,6 +239,6 @@ class ActionCancel(Action):
         else:
             by = "" if ask.user_id == pending.requester else f" ({clean(ask.user_name, 60)} said no)"
             log_decision(ask, pending.summary, pending.params, "cancelled")
-            send(dispatcher, tracker, _text_reply(f"OK, cancelled: I won't {pending.summary}{by}.", "neutral",
-                                                  "Cancelled"))
+            send(dispatcher, tracker, _text_reply(f"OK, cancelled: I won't {clean(pending.summary, 300)}{by}.",
+                                                  "neutral", "Cancelled"))
         return [SlotSet(PENDING_SLOT, None)]

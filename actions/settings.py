@@ -2,7 +2,7 @@
 
 The variable names are part of the public contract (README): JENKINS_URL, JENKINS_USER,
 JENKINS_API_TOKEN, GITHUB_API_URL, GITHUB_TOKEN, GITHUB_ORG, GITHUB_DEFAULT_REPO, GRAFANA_URL,
-GRAFANA_TOKEN, OPSBOT_HTTP_TIMEOUT.
+GRAFANA_TOKEN, OPSBOT_HTTP_TIMEOUT, OPSBOT_CONFIRM_SECONDS.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class Settings:
     grafana: GrafanaSettings
     # Seconds for one backend request; an answer that needs several still ends within ~10 s.
     http_timeout: float = 8.0
+    # Seconds a change waits for its requester's "yes" (actions.confirm); tests shorten it.
+    confirm_seconds: float = 300.0
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a reply or a log line."""
@@ -78,7 +80,17 @@ def load_settings() -> Settings:
         ),
         grafana=GrafanaSettings(url=_env("GRAFANA_URL").rstrip("/"), token=_env("GRAFANA_TOKEN")),
         http_timeout=float(_env("OPSBOT_HTTP_TIMEOUT", "8") or 8),
+        confirm_seconds=_positive(_env("OPSBOT_CONFIRM_SECONDS"), 300.0),
     )
+
+
+def _positive(value: str, default: float) -> float:
+    """A number of seconds from the environment; the default when it is empty, unreadable or not above 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        return default
+    return number if number > 0 else default
 
 
 @lru_cache(maxsize=1)

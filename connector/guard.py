@@ -1,16 +1,38 @@
 """What every channel does to an incoming message before Rasa sees it (Teams and REST alike).
 
 Control characters go (newlines and tabs become spaces), and a message over MAX_MESSAGE_CHARS is cut at
-a word boundary: it is still answered, but only its beginning is interpreted, and the metadata says so.
+a word boundary: it is still answered, but only its beginning is interpreted; the metadata says so, and so
+does a line after the answer (`admitted`).
+
+Then `admitted` checks that the speaker may use opsbot at all (access.yml, permission `read`: everyone of an
+allowed tenant with a `default_role`, or a listed member). Someone who may not is answered politely, saying
+what is missing and which roles have it, and Rasa never hears the message. Changing something is checked
+again, per change, by the actions (actions.confirm.gate).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from actions.access import AccessFileError, Identity, policy, refusal_text
+
+if TYPE_CHECKING:  # inbound.py imports this module for `sanitise`: keep it light
+    from rasa.core.channels.channel import UserMessage
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+TRUNCATED = ("(Your message was {length:,} characters long; I read only its first {limit:,}. Ask one thing at a "
+             "time, or paste long logs as a link.)")
+BROKEN_ACCESS_FILE = ("Sorry, I can't check who may use opsbot: its access file is missing or broken, so I answer "
+                      "nobody until an opsbot admin fixes it.")
+
+OnNewMessage = Callable[["UserMessage"], Awaitable[Any]]
 
 
 def sanitise(text: object) -> tuple[str, dict]:
@@ -25,3 +47,35 @@ def sanitise(text: object) -> tuple[str, dict]:
         cut = text[:MAX_MESSAGE_CHARS]
         text = cut.rsplit(" ", 1)[0] if " " in cut[-200:] else cut
     return text, notes
+
+
+def refusal_for(sender_id: str, metadata: dict[str, Any] | None, channel: str = "") -> str | None:
+    """None when this speaker may use opsbot (permission `read`); else what to answer them. A broken access
+    file refuses everyone (fail closed, as for changes)."""
+    try:
+        decision = policy().check(Identity.from_metadata(sender_id, metadata or {}, channel), "read")
+    except AccessFileError as error:
+        logger.error("access file: %s", error)
+        return BROKEN_ACCESS_FILE
+    return None if decision.allowed else refusal_text(decision, "answer you here")
+
+
+def admitted(on_new_message: OnNewMessage) -> OnNewMessage:
+    """`on_new_message` for people who may use opsbot (and a note after the answer when their message was cut);
+    everyone else gets the polite refusal instead."""
+
+    async def handle(message: UserMessage) -> Any:
+        refusal = refusal_for(message.sender_id, message.metadata, message.input_channel or "")
+        if refusal is not None:
+            logger.info("refused a message from %s on %s: no read permission", message.sender_id,
+                        message.input_channel)
+            await message.output_channel.send_text_message(message.sender_id, refusal)
+            return None
+        answered = await on_new_message(message)
+        length = (message.metadata or {}).get("truncated_from")
+        if isinstance(length, int):
+            await message.output_channel.send_text_message(
+                message.sender_id, TRUNCATED.format(length=length, limit=MAX_MESSAGE_CHARS))
+        return answered
+
+    return handle

@@ -10,6 +10,10 @@
 - custom payload: an Adaptive Card (`{"type": "AdaptiveCard", ...}`, version ≤ 1.5, else RenderError) →
   an attachment `application/vnd.microsoft.card.adaptive`; an attachment dict (`contentType`) passes
   through; a whole activity (`{"type": "message", ...}`) is posted as it is; anything else as JSON text.
+
+What is shown passes actions.render.text as everywhere: message text is `scrub`bed (no control characters,
+no HTML tag or `<at>` mention can open), button and hero-card titles are `clean`ed, link buttons need an
+http(s) URL, and JSON shown as code cannot close its code block.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from actions.render import Button, cards
+from actions.render.text import clean, log_line, scrub
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 HERO_CARD = "application/vnd.microsoft.card.hero"
@@ -77,15 +82,19 @@ def _pack(pieces: Iterable[str], separator: str, max_bytes: int) -> list[str]:
 
 
 def text_activities(text: str, max_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> list[dict[str, Any]]:
-    return [{"type": "message", "text": part, "textFormat": "markdown"} for part in split_text(text, max_bytes)]
+    return [{"type": "message", "text": part, "textFormat": "markdown"}
+            for part in split_text(scrub(text), max_bytes)]
 
 
 def _buttons(raw: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Submit buttons (the payload comes back as typed) and link buttons (http(s) only; others are dropped)."""
     actions = []
     for button in raw:
         title = str(button.get("title") or button.get("payload") or "")
         if button.get("type") == "web_url" or button.get("url"):
-            actions.append(cards.open_url(title, str(button.get("url") or button.get("payload"))))
+            opened = cards.open_url(clean(title, 80), str(button.get("url") or button.get("payload")))
+            if opened:
+                actions.append(opened)
         else:
             actions.append(cards.submit(Button(title, str(button.get("payload") or title))))
     return actions
@@ -110,14 +119,15 @@ def card_activity(card: dict[str, Any]) -> dict[str, Any]:
 
 
 def buttons_activity(text: str | None, buttons: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    body = [cards.paragraph(text)] if text else []
+    body = [cards.paragraph(scrub(text))] if text else []
     return card_activity(cards.card(body, _buttons(buttons)))
 
 
 def quick_replies_activity(text: str | None, replies: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    actions = [{"type": "imBack", "title": str(r.get("title") or r.get("payload")),
+    actions = [{"type": "imBack", "title": clean(r.get("title") or r.get("payload"), 80),
                 "value": str(r.get("payload") or r.get("title"))} for r in replies]
-    return {"type": "message", "text": text or "", "textFormat": "markdown", "suggestedActions": {"actions": actions}}
+    return {"type": "message", "text": scrub(text or ""), "textFormat": "markdown",
+            "suggestedActions": {"actions": actions}}
 
 
 def image_activity(url: str, alt: str = "image") -> dict[str, Any]:
@@ -137,7 +147,7 @@ def attachment_activity(attachment: Any) -> dict[str, Any]:
         if attachment["contentType"] == ADAPTIVE_CARD:
             return card_activity(attachment.get("content") or {})
         return {"type": "message", "attachments": [attachment]}
-    return {"type": "message", "text": str(attachment), "textFormat": "markdown"}
+    return {"type": "message", "text": scrub(str(attachment)), "textFormat": "markdown"}
 
 
 def custom_activity(custom: Any) -> dict[str, Any]:
@@ -155,16 +165,18 @@ def custom_activity(custom: Any) -> dict[str, Any]:
             if not activity["attachments"]:
                 activity.pop("attachments")
             return activity
-    return {"type": "message", "text": f"```\n{json.dumps(custom, indent=2)}\n```", "textFormat": "markdown"}
+    shown = "\n".join(log_line(line, 2000) for line in json.dumps(custom, indent=2).splitlines())
+    return {"type": "message", "text": scrub(f"```\n{shown}\n```"), "textFormat": "markdown"}
 
 
 def element_activity(elements: Iterable[dict[str, Any]]) -> dict[str, Any]:
     attachments = []
     for element in elements:
-        content: dict[str, Any] = {"title": element.get("title", ""), "subtitle": element.get("subtitle", "")}
+        content: dict[str, Any] = {"title": clean(element.get("title", ""), 200),
+                                   "subtitle": clean(element.get("subtitle", ""), 200)}
         if element.get("image_url"):
             content["images"] = [{"url": element["image_url"]}]
-        buttons = [{"type": "imBack", "title": b.get("title"), "value": b.get("payload") or b.get("title")}
+        buttons = [{"type": "imBack", "title": clean(b.get("title"), 80), "value": b.get("payload") or b.get("title")}
                    for b in element.get("buttons") or []][:6]
         if buttons:
             content["buttons"] = buttons

@@ -1,21 +1,28 @@
 """The REST channel (`POST /webhooks/rest/webhook`), hardened: messages pass through `guard.sanitise`,
-the channel name cannot be spoofed, and identity fields in client-supplied metadata are dropped (on REST
-the sender id is the identity; run REST only where its clients are trusted)."""
+the channel name cannot be spoofed, identity fields in client-supplied metadata are dropped (on REST the
+sender id is the identity; run REST only where its clients are trusted), and only senders who may use
+opsbot (access.yml, `guard.admitted`) reach Rasa."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
 
-from connector.guard import sanitise
+from connector.guard import admitted, sanitise
 
 IDENTITY_KEYS = {"user_id", "user_name", "user_principal_name", "tenant_id", "aad_groups", "team_id",
                  "channel_id", "conversation_type", "conversation_reference"}
 
 
 class GuardedRestInput(RestInput):
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(admitted(on_new_message))
+
     def _extract_message(self, req: Request) -> str | None:
         text, _notes = sanitise((req.json or {}).get("message"))
         return text

@@ -3,7 +3,8 @@
 
 A request is authenticated in full (auth.py; 401/403 and Rasa never hears of it), de-duplicated, routed
 (inbound.py) and acknowledged at once; Rasa handles the message in a background task while a typing
-indicator runs, and the replies are posted to Teams as they come (render.py → outbound.py). The
+indicator runs, and the replies are posted to Teams as they come (render.py → outbound.py). Someone who may
+not use opsbot (access.yml; guard.admitted, after the UPN lookup) gets a polite refusal instead. The
 conversation reference is stored (store.py) so that `get_output_channel()` (Rasa's trigger_intent,
 reminders) and `Proactive` (notifications; output.py) can post later without a new message.
 """
@@ -27,6 +28,7 @@ from sanic.response import HTTPResponse
 from connector import inbound
 from connector.auth import Authenticator, AuthError, KeySet
 from connector.config import TeamsConfig
+from connector.guard import admitted
 from connector.http import Http
 from connector.members import MemberDirectory
 from connector.outbound import BotConnector, Sleep, TokenClient, Typing
@@ -99,6 +101,7 @@ class TeamsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         teams = Blueprint("teams_webhook", __name__)
+        on_new_message = admitted(on_new_message)  # only people who may use opsbot reach Rasa
 
         @teams.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

@@ -2,6 +2,10 @@
 the link and buttons for the natural next step. The buttons are Rasa payloads naming the job, build,
 repository or PR exactly, so a click works as a follow-up in the conversation that got the card (and in a
 Teams channel thread, whose tracker has never heard of it). Pure functions.
+
+Everything in an event came from a webhook body (job and branch names, titles, logins, alert names and
+summaries, URLs): it is shown through actions.render.text (`clean`, `safe_url`); facts are cleaned in
+`_reply`, names in titles and summaries where they are put in.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import time
 
 from actions.base import payload
 from actions.render import Button, Reply, cards
-from actions.render.text import ago, clean, duration
+from actions.render.text import ago, clean, duration, safe_url
 from notifications.events import (
     ALERT_RESOLVED,
     BUILD_STARTED,
@@ -38,6 +42,7 @@ _PR_WORDS = {PR_OPENED: "opened", PR_REOPENED: "reopened", PR_READY: "ready for 
              PR_CLOSED: "closed without merging"}
 _HIDDEN_LABELS = {"alertname", "grafana_folder", "severity", "__alert_rule_uid__", "__name__"}
 WHATS_FIRING = Button("What else is firing?", payload("grafana_alerts"))
+NAME = 100
 
 
 def render(event: Event, now: float | None = None) -> Reply:
@@ -50,9 +55,10 @@ def render(event: Event, now: float | None = None) -> Reply:
 
 def _reply(title: str, status: str, summary: str, facts: list[tuple[str, str]], link: tuple[str, str],
            buttons: list[Button]) -> Reply:
-    facts = [(name, value) for name, value in facts if value]
-    text = " ".join(part for part in (f"{title}.", summary, link[1]) if part)
-    card = cards.status_card(title, status, summary, facts, link if link[1] else None, buttons)
+    facts = [(name, clean(value, 200)) for name, value in facts if value]
+    url = safe_url(link[1])
+    text = " ".join(part for part in (f"{title}.", summary, url) if part)
+    card = cards.status_card(title, status, summary, facts, (link[0], url) if url else None, buttons)
     return Reply(text=text, card=card, buttons=buttons)
 
 
@@ -61,12 +67,13 @@ def _build(event: Event) -> Reply:
     data = event.data
     job, number = str(data["job"]), data["number"]
     build = {"job": job, "build_number": str(number)}
+    shown = f"{clean(job, NAME)} #{clean(number, 12)}"
     if event.kind == BUILD_STARTED:
-        title = f"{job} #{number} started"
+        title = f"{shown} started"
         buttons = [Button("How is it going?", payload("jenkins_build_status", **build))]
     else:
         result = str(data.get("result") or "")
-        title = f"{job} #{number} {_RESULT_WORDS.get(result, 'finished')}"
+        title = f"{shown} {_RESULT_WORDS.get(result, 'finished')}"
         if result in FAILED_RESULTS:
             buttons = [Button("Why did it fail?", payload("jenkins_why_failed", **build)),
                        Button("Rebuild", payload("jenkins_run_build", job=job))]
@@ -76,21 +83,23 @@ def _build(event: Event) -> Reply:
         else:
             buttons = [Button("Build details", payload("jenkins_build_status", **build))]
     took = duration(data["duration_ms"] / 1000) if data.get("duration_ms") else ""
-    commit = str(data.get("commit") or "")[:7]
-    where = f"on {data['branch']}" if data.get("branch") else ""
+    commit = clean(str(data.get("commit") or "")[:7], 7)
+    where = f"on {clean(data['branch'], NAME)}" if data.get("branch") else ""
     summary = " ".join(p for p in (where, f"at {commit}" if commit else "", f"after {took}" if took else "") if p)
     failed_tests = int(data.get("failed_tests") or 0)
     facts = [("Result", str(data.get("result") or "").title()), ("Branch", str(data.get("branch") or "")),
              ("Commit", commit), ("Duration", took), ("Failed tests", str(failed_tests) if failed_tests else ""),
              ("Changes by", ", ".join(data.get("culprits") or []))]
-    return _reply(title, event.status, summary.capitalize(), facts, ("Open build", event.url), buttons)
+    # Upper-case the first letter only: branch names and commits keep their case.
+    return _reply(title, event.status, summary[:1].upper() + summary[1:], facts, ("Open build", event.url), buttons)
 
 
 # -- Grafana ---------------------------------------------------------------------------------------------------
 def _alert(event: Event, now: float) -> Reply:
     data = event.data
     name = clean(str(data.get("alertname") or event.subject), 120)
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(event.labels.items()) if k not in _HIDDEN_LABELS)
+    labels = ", ".join(f"{clean(k, 40)}={clean(v, 60)}" for k, v in sorted(event.labels.items())
+                       if k not in _HIDDEN_LABELS)
     started = parse_time(str(data.get("starts_at") or ""))
     if event.kind == ALERT_RESOLVED:
         ended = parse_time(str(data.get("ends_at") or "")) or now
@@ -112,12 +121,12 @@ def _alert(event: Event, now: float) -> Reply:
 def _github(event: Event) -> Reply:
     data = event.data
     repo = str(data.get("repo") or event.subject)
-    short = repo.rsplit("/", 1)[-1]
+    short = clean(repo.rsplit("/", 1)[-1], NAME)
     if event.kind == CI_COMPLETED:
         conclusion = str(data.get("conclusion") or "")
         branch = str(data.get("branch") or "")
-        title = f"{data.get('workflow') or 'CI'} {_CONCLUSION_WORDS.get(conclusion, 'finished')}" + \
-                (f" on {branch}" if branch else "") + f" ({short})"
+        title = f"{clean(data.get('workflow') or 'CI', NAME)} {_CONCLUSION_WORDS.get(conclusion, 'finished')}" + \
+                (f" on {clean(branch, NAME)}" if branch else "") + f" ({short})"
         sha = str(data.get("sha") or "")[:7]
         summary = clean(" · ".join(p for p in (repo, sha, str(data.get("title") or "")) if p), 300)
         buttons = [Button("CI status", payload("github_workflow_runs", github_repo=repo,
@@ -136,7 +145,7 @@ def _github(event: Event) -> Reply:
         return _reply(title, "ok", "", facts, ("Open release", event.url),
                       [Button("Releases", payload("github_releases", github_repo=repo))])
     number = str(data.get("number") or "")
-    title = f"Pull request #{number} {_PR_WORDS.get(event.kind, 'updated')} in {short}"
+    title = f"Pull request #{clean(number, 12)} {_PR_WORDS.get(event.kind, 'updated')} in {short}"
     summary = clean(str(data.get("title") or ""), 300)
     facts = [("Repository", repo), ("Author", str(data.get("author") or "")),
              ("Branch", f"{data.get('head')} → {data.get('base')}" if data.get("head") else ""),

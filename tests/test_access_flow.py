@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
 from actions import ratelimit
+from actions import settings as settings_module
 from actions.access import DEFAULT_ACCESS_FILE
 from actions.confirm import PENDING_SLOT, ActionCancel, ActionConfirm
 from actions.jenkins import ActionJenkinsBuildStatus, ActionJenkinsRunBuild, ActionJenkinsWhyFailed
@@ -70,6 +72,9 @@ def test_in_a_channel_only_the_requester_confirms_and_it_is_audited(builds: Runn
     pending = slots[PENDING_SLOT]
     answer, after = say(ActionConfirm(), "yes", sender=channel, slots={PENDING_SLOT: pending}, metadata=paulo)
     assert "Only Dan can confirm" in answer and PENDING_SLOT not in after
+    refused = audit_lines(demo_access)[-1]
+    assert (refused["who"], refused["decision"], refused["result"]) == ("paulo", "refused",
+                                                                        "not the requester (dan asked)")
     answer, after = say(ActionConfirm(), "yes", sender=channel, slots={PENDING_SLOT: pending}, metadata=dan)
     assert "petclinic-build" in answer and after[PENDING_SLOT] is None
     entry = audit_lines(demo_access)[-1]
@@ -119,3 +124,31 @@ def test_no_secret_in_replies_logs_or_audit(jenkins: RunningSandbox, demo_access
     everything = "\n".join([*replies, caplog.text, demo_access.read_text() if demo_access.exists() else ""])
     for secret in secrets:
         assert secret not in everything
+
+
+def test_the_offer_expires_after_the_configured_time(builds: RunningSandbox, monkeypatch: pytest.MonkeyPatch,
+                                                     demo_access: Path) -> None:
+    monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", "0.5")
+    settings_module.settings.cache_clear()
+    answer, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender="dan")
+    pending = slots[PENDING_SLOT]
+    assert "I'll run petclinic-build with BRANCH=main" in answer
+    assert pending["expires_at"] - pending["created_at"] == pytest.approx(0.5)
+    time.sleep(0.6)
+    answer, after = say(ActionConfirm(), "yes", sender="dan", slots={PENDING_SLOT: pending})
+    assert answer.startswith("That request expired (I wait 1 s for a yes), so I didn't run petclinic-build")
+    assert after[PENDING_SLOT] is None
+    entry = audit_lines(demo_access)[-1]
+    assert (entry["who"], entry["decision"], entry["parameters"]["job"]) == ("dan", "expired", "petclinic-build")
+    assert not any(path.endswith("/build") or "buildWithParameters" in path
+                   for path in builds.state("jenkins").counts)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, 300.0), ("90", 90.0), ("soon", 300.0), ("-5", 300.0)])
+def test_the_expiry_setting_defaults_to_five_minutes(monkeypatch: pytest.MonkeyPatch, value: str | None,
+                                                     seconds: float) -> None:
+    if value is None:
+        monkeypatch.delenv("OPSBOT_CONFIRM_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", value)
+    assert settings_module.load_settings().confirm_seconds == seconds

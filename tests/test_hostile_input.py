@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.core import fallback_reply
-from actions.render.text import clean
+from actions.render.text import clean, code_block, link, safe_url, scrub
 from connector.config import TeamsConfig
 from connector.inbound import route
 from connector.render import DEFAULT_MAX_TEXT_BYTES, activities_for, utf16_size
@@ -55,3 +56,50 @@ def test_echoed_user_text_carries_no_html_links_or_control_characters(said: str)
     assert "<" not in echoed and ">" not in echoed and "](" not in echoed
     assert not any(ord(c) < 0x20 for c in reply.text)
     json.dumps(reply.card)
+
+
+SHOWN_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# Text with the characters that matter here over-represented.
+_SPECIAL = list("<>[]()*_~`#!/:.%\\\n\r\t\x00\x1b\u202e\u2028 aZ9🚀中")
+MARKUP = st.text(alphabet=st.sampled_from(_SPECIAL) | st.characters(), max_size=300)
+
+
+@settings(max_examples=300)
+@given(MARKUP, st.integers(min_value=2, max_value=300))
+def test_clean_leaves_one_bounded_line_without_markup(text: str, limit: int) -> None:
+    shown = clean(text, limit)
+    assert len(shown) <= limit
+    assert not SHOWN_CONTROL.search(shown) and "\n" not in shown
+    assert not {"<", ">", "`", "*"} & set(shown) and "](" not in shown and "~~" not in shown
+    assert not re.match(r"#+(\s|$)", shown)
+    assert clean(shown, limit) == shown  # escaping twice changes nothing
+
+
+@given(MARKUP | st.sampled_from(["javascript:alert(1)", "data:text/html,<b>", "//evil.example/x", "http://",
+                                 "https://ok.example/a (b) <c> \"d\"", "HTTPS://OK.example/%2F..%2F"]))
+def test_safe_url_is_http_or_nothing(url: str) -> None:
+    target = safe_url(url)
+    if target:
+        assert target.lower().startswith(("http://", "https://"))
+        assert not set(target) & set(" ()<>\"'`\\") and not SHOWN_CONTROL.search(target)
+
+
+@given(MARKUP, MARKUP)
+def test_a_card_link_is_one_link_at_most(label: str, url: str) -> None:
+    shown = link(label, url)
+    assert shown.count("](") <= 1 and "\n" not in shown
+
+
+@given(st.lists(MARKUP, max_size=8))
+def test_log_lines_cannot_leave_their_code_block(lines: list[str]) -> None:
+    block = code_block(lines).split("\n")
+    fences = [i for i, line in enumerate(block) if line.lstrip().startswith("```")]
+    assert fences == [0, len(block) - 1]
+    assert not any(SHOWN_CONTROL.search(line) for line in block)
+
+
+@given(MARKUP)
+def test_scrub_opens_no_tag_and_keeps_only_newlines(text: str) -> None:
+    shown = scrub(text)
+    assert not re.search(r"<[A-Za-z/!?]", shown)
+    assert not SHOWN_CONTROL.search(shown.replace("\n", ""))

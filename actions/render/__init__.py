@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from actions.render.text import clean
+
+BUTTON_TITLE_LIMIT = 80
+
 
 @dataclass(frozen=True)
 class Button:
-    """A next step the user can click: `payload` is sent back as if typed (a Rasa `/intent{...}` or text)."""
+    """A next step the user can click: `payload` is sent back as if typed (a Rasa `/intent{...}` or text).
+    The title is shown as plain text and often names something ("Why did <job> fail?"), so it is always
+    `clean`ed; the payload keeps exact names (JSON), so that a click finds the same thing again."""
 
     title: str
     payload: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", clean(self.title, BUTTON_TITLE_LIMIT))
 
 
 @dataclass

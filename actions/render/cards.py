@@ -1,10 +1,17 @@
-"""Adaptive Card 1.5 building blocks shared by every backend's answers (Teams renders them)."""
+"""Adaptive Card 1.5 building blocks shared by every backend's answers (Teams renders them).
+
+TextBlocks and facts render markdown: what goes into them from outside was `text.clean`ed by the renderer.
+Links and images are checked here (http(s) only, or an inline PNG); log lines go into `code`, whose TextRuns
+Teams never reads as markdown.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from actions.render import Button
+from actions.render.text import log_line, safe_url
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -44,12 +51,29 @@ def facts(pairs: Sequence[tuple[str, str]]) -> dict:
     return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
 
 
-def image(url: str, alt: str) -> dict:
-    return {"type": "Image", "url": url, "altText": alt, "size": "Stretch"}
+_INLINE_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=]+$")
 
 
-def open_url(title: str, url: str) -> dict:
-    return {"type": "Action.OpenUrl", "title": title, "url": url}
+def code(lines: Sequence[str]) -> dict:
+    """Log lines, monospace, one TextRun each: their characters shown as they are (TextRuns are not
+    markdown), without control characters or colour codes."""
+    runs = [{"type": "TextRun", "text": log_line(line) or " ", "fontType": "Monospace"} for line in lines]
+    return {"type": "Container", "items": [{"type": "RichTextBlock", "inlines": [run], "spacing": "None"}
+                                           for run in runs]}
+
+
+def image(url: str, alt: str) -> dict | None:
+    """An image from an http(s) URL or an inline PNG/JPEG/GIF (a graph); None for anything else."""
+    if not (_INLINE_IMAGE.match(url) or safe_url(url)):
+        return None
+    return {"type": "Image", "url": url if url.startswith("data:") else safe_url(url), "altText": alt,
+            "size": "Stretch"}
+
+
+def open_url(title: str, url: str) -> dict | None:
+    """A link button, for an http(s) URL only (None for javascript:, data:, empty...)."""
+    target = safe_url(url)
+    return {"type": "Action.OpenUrl", "title": title, "url": target} if target else None
 
 
 def submit(button: Button) -> dict:
@@ -64,7 +88,7 @@ def status_card(
     fact_pairs: Sequence[tuple[str, str]] = (),
     link: tuple[str, str] | None = None,
     buttons: Sequence[Button] = (),
-    extra: Sequence[dict] = (),
+    extra: Sequence[dict | None] = (),
 ) -> dict:
     """The common shape: a coloured heading, a line, facts, more blocks, a link and next-step buttons."""
     body = [heading(title, status)]
@@ -72,7 +96,8 @@ def status_card(
         body.append(paragraph(summary))
     if fact_pairs:
         body.append(facts(fact_pairs))
-    body.extend(extra)
-    actions = [open_url(*link)] if link else []
+    body.extend(block for block in extra if block)
+    opened = open_url(*link) if link else None
+    actions = [opened] if opened else []
     actions.extend(submit(b) for b in buttons)
     return card(body, actions)

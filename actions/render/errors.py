@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions.render import Reply
+from actions.render.text import clean
 from actions.services.errors import BackendError, Fault
 
 _SENTENCES = {
@@ -28,11 +29,12 @@ def explain(error: BackendError) -> Reply:
     when = ""
     if error.retry_at is not None:
         when = " until " + error.retry_at.astimezone().strftime("%H:%M %Z").strip()
+    detail = clean(error.detail, 300)  # may quote the backend (an HTML error page, a name)
     text = _SENTENCES[error.fault].format(
         b=error.backend,
         hint=_HINTS.get(error.backend, ""),
-        detail=f" ({error.detail})" if error.detail else "",
+        detail=f" ({detail})" if detail else "",
         when=when,
-        raw=error.detail,
+        raw=detail,
     )
     return Reply(text=text.strip())
