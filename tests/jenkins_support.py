@@ -104,3 +104,69 @@ def builds(petclinic_private: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -
 
 def world_file(name: str) -> Path:
     return WORLDS / name
+
+
+def world_sandbox(directory: Path, world: str) -> RunningSandbox:
+    """A private sandbox serving a small world the test writes (YAML text), e.g. a run of failures with
+    commits by different people; builds may be started there."""
+    path = directory / "world.yaml"
+    path.write_text(world, encoding="utf-8")
+    sandbox = start_sandbox(path)
+    state = jenkins_state(sandbox)
+    state.queue_seconds = 0.0
+    state.build_seconds = 60.0
+    return sandbox
+
+
+def point_jenkins_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings for a sandbox that serves only Jenkins (a small world without GitHub or Grafana)."""
+    monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
+    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
+    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
+    settings_module.settings.cache_clear()
+
+
+# A small world: a run of failures (one aborted build in it) with commits by different people, one failing
+# job, a passing one; a job whose parameters are a ref and two switches.
+STREAK = """
+name: streak
+jenkins:
+  version: "2.479.3"
+  users:
+    - {id: alice, name: Alice Ng}
+    - {id: bob, name: Bob Oduya}
+  jobs:
+    - name: ledger-api-build
+      type: pipeline
+      parameters:
+        - {name: SOURCE_REF, type: string, default: develop, description: "Commit, branch or tag"}
+        - {name: SKIP_TESTS, type: boolean, default: false, description: Skip the unit tests}
+        - {name: NO_CACHE, type: boolean, default: false}
+      builds:
+        - {number: 13, result: FAILURE, ago: 30m, duration: 300, cause: "Started by an SCM change",
+           commits: ["b2b2b2b Tidy logging (bob)"]}
+        - {number: 12, result: ABORTED, ago: 1h, duration: 20, cause: "Started by user Bob Oduya"}
+        - {number: 11, result: FAILURE, ago: 3h, duration: 300, cause: "Started by an SCM change",
+           commits: ["a1a1a1a Switch to the new ledger schema (alice)"]}
+        - {number: 10, result: SUCCESS, ago: 1d, duration: 290, cause: "Started by an SCM change"}
+    - name: docs-site
+      type: freestyle
+      builds:
+        - {number: 3, result: SUCCESS, ago: 2h, duration: 20, cause: "Started by timer"}
+"""
+
+
+@pytest.fixture(scope="module")
+def streak_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    sandbox = world_sandbox(tmp_path_factory.mktemp("streak"), STREAK)
+    yield sandbox
+    sandbox.stop_thread()
+
+
+@pytest.fixture()
+def streak(streak_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    fresh_facade()
+    point_jenkins_at(streak_sandbox, monkeypatch)
+    yield streak_sandbox
+    fresh_facade()
+    settings_module.settings.cache_clear()

@@ -25,6 +25,8 @@ from tests.support import make_tracker, run_action, texts
 acme = jenkins_support.acme
 acme_sandbox = jenkins_support.acme_sandbox
 jenkins = jenkins_support.jenkins
+streak = jenkins_support.streak
+streak_sandbox = jenkins_support.streak_sandbox
 
 
 
@@ -289,3 +291,78 @@ def test_acme_folder_and_failing(acme: RunningSandbox) -> None:
     assert "2 jobs in treasury" in folder and "treasury/iban-validator-build #48 passed" in folder
     failing, _, _ = ask(ActionJenkinsOverview(), "which jobs are red")
     assert "settlement-engine-ci #912" in failing and "chargeback-desk-e2e #229" in failing
+
+
+# -- acceptance findings on the Acme world ------------------------------------------------------------------
+def test_a_bare_number_after_a_build_question_is_that_jobs_build(acme: RunningSandbox) -> None:
+    _, slots, _ = ask(ActionJenkinsBuildStatus(), "how did build 911 of settlement-engine-ci go?",
+                      entities=[{"entity": "build_number", "value": "911"},
+                                {"entity": "job", "value": "settlement-engine-ci"}])
+    assert slots["jenkins_build"] == "911"
+    context = {**slots, "last_question": "action_jenkins_build_status"}
+    answer, slots, _ = ask(ActionFollowUp(), "and 910?", slots=context, intent="follow_up")
+    assert answer.startswith("settlement-engine-ci #910 passed (SUCCESS)") and slots["jenkins_build"] == "910"
+
+
+def test_a_named_job_beats_the_one_talked_about(acme: RunningSandbox) -> None:
+    context = {"jenkins_job": "settlement-engine-ci", "jenkins_build": "912"}
+    answer, slots, _ = ask(ActionJenkinsBuildStatus(), "how's the deploy job doing?", slots=context,
+                           entities=[{"entity": "job", "value": "deploy"}])
+    assert answer.startswith("treasury/payout-scheduler-deploy-uat #15 passed (SUCCESS)")
+    assert slots["jenkins_build"] == "15"
+
+
+def test_a_named_job_that_fits_several_asks_which(jenkins: RunningSandbox) -> None:
+    answer, _, messages = ask(ActionJenkinsBuildStatus(), "how's the deploy job doing?",
+                              slots={"jenkins_job": "petclinic-build", "jenkins_build": "147"},
+                              entities=[{"entity": "job", "value": "deploy"}])
+    assert answer.startswith("Which job do you mean?")
+    assert {b["title"] for b in messages[0]["buttons"]} == {"petclinic-deploy-staging", "petclinic-deploy-prod"}
+
+
+def test_a_name_whose_words_fit_different_jobs_is_no_job(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "why did e2e-nightly fail?",
+                       entities=[{"entity": "job", "value": "e2e-nightly"}])
+    assert answer.startswith('I can\'t find a job "e2e-nightly".') and "#76" not in answer
+
+
+def test_who_broke_it_when_no_commit_did(acme: RunningSandbox) -> None:
+    context = {"jenkins_job": "reconciliation-nightly", "jenkins_build": "76"}
+    answer, slots, _ = ask(ActionJenkinsWhyFailed(), "who broke it?", slots=context)
+    assert answer.startswith("reconciliation-nightly first failed in #76, 1 day")
+    assert "It built no code changes (Started by timer), so no commit broke it." in answer
+    assert "Since then, reconciliation-nightly #77 passed (SUCCESS)" in answer and slots["jenkins_build"] == "76"
+
+
+def test_show_me_its_log_for_a_job_that_never_failed(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "show me its log", slots={"jenkins_job": "card-vault-release"})
+    assert answer.startswith("card-vault-release #64 passed (SUCCESS)") and "Full log:" in answer
+
+
+def test_a_failure_talked_about_says_when_it_passed_since(acme: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsWhyFailed(), "show me its log",
+                       slots={"jenkins_job": "reconciliation-nightly", "jenkins_build": "76"})
+    assert answer.startswith("reconciliation-nightly #76 failed") and "Since then, reconciliation-nightly #77 passed" \
+        in answer
+
+
+def test_why_did_the_build_fail_asks_only_about_failing_jobs(acme: RunningSandbox) -> None:
+    answer, _, messages = ask(ActionJenkinsWhyFailed(), "why did the build fail")
+    assert {b["title"] for b in messages[0]["buttons"]} == {"settlement-engine-ci", "chargeback-desk-e2e"}
+    assert "fx-rates-import" not in answer
+
+
+# -- a small world: a run of failures with commits by different people, and one failing job ----------------
+def test_who_broke_it_names_the_authors_of_the_first_failing_build(streak: RunningSandbox) -> None:
+    answer, slots, messages = ask(ActionJenkinsWhyFailed(), "who broke it?",
+                                  slots={"jenkins_job": "ledger-api-build", "jenkins_build": "13"})
+    assert answer.startswith("ledger-api-build first failed in #11, ")  # #12 was aborted: it says nothing
+    assert "It built 1 change by alice: a1a1a1a Switch to the new ledger schema (alice)." in answer
+    assert "bob" not in answer and "Since then, ledger-api-build #13 failed (FAILURE)" in answer
+    assert slots["jenkins_build"] == "11" and answer.rstrip().endswith("/job/ledger-api-build/11/")
+    assert messages[0]["buttons"][0]["payload"] == '/jenkins_why_failed{"job":"ledger-api-build","build_number":"11"}'
+
+
+def test_why_did_the_build_fail_with_one_failing_job_answers_it(streak: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsWhyFailed(), "why did the build fail")
+    assert answer.startswith("ledger-api-build #13 failed (FAILURE)") and slots["jenkins_job"] == "ledger-api-build"

@@ -72,3 +72,14 @@ def test_a_queued_build_that_has_not_started() -> None:
     reply = render.started("payments-api", QueueItemState(77, "payments-api", "In the quiet period"), "BRANCH=main",
                            "http://j/job/payments-api/")
     assert "queue item 77" in reply.text and 'Ask "how is it going?"' in reply.text
+
+
+def test_who_broke_it_with_culprits_but_no_change_list_and_an_unknown_start() -> None:
+    first = build(number=40, result="UNSTABLE", culprits=["Jonas Becker"], url="http://j/job/payments-api/40/")
+    latest = build(number=44, result="FAILURE")
+    reply = render.blame("payments-api", first, False, latest, now=NOW)
+    assert reply.text.startswith("payments-api has been failing since at least #40, 5 min ago.")
+    assert "Jenkins names Jonas Becker as the culprits." in reply.text
+    assert "Since then, payments-api #44 failed (FAILURE)" in reply.text
+    assert render.blame("payments-api", first, True, first, now=NOW).text.startswith(
+        "payments-api first went unstable in #40, 5 min ago.")

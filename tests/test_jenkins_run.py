@@ -17,6 +17,7 @@ from actions.jenkins import (
     ActionJenkinsBuildStatus,
     ActionJenkinsProposeBuild,
     ActionJenkinsRunBuild,
+    ActionJenkinsWhyFailed,
     ValidateJenkinsParametersForm,
 )
 from actions.render import Reply
@@ -31,6 +32,8 @@ acme = jenkins_support.acme
 acme_sandbox = jenkins_support.acme_sandbox
 builds = jenkins_support.builds
 petclinic_private = jenkins_support.petclinic_private
+streak = jenkins_support.streak
+streak_sandbox = jenkins_support.streak_sandbox
 
 TEST_ACCESS = """
 roles: {reader: [read], builder: [read, build, subscribe], release_manager: [read, build, build_protected]}
@@ -212,7 +215,8 @@ def test_a_choice_answer_outside_the_choices_is_asked_again(acme: RunningSandbox
 
 def test_acme_release_with_every_parameter_from_the_words(acme: RunningSandbox) -> None:
     answer, _ = say(ActionJenkinsRunBuild(), "release v1.9.0 of the card vault to live")
-    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=v1.9.0, TARGET=live, DRY_RUN=false.")
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=v1.9.0, TARGET=live, "
+                             "DRY_RUN=false (default).")
     answer, _ = say(ActionJenkinsRunBuild(), "deploy 2.5.0-rc.2 to uat")
     assert answer.startswith("I'll run treasury/payout-scheduler-deploy-uat with APP_VERSION=2.5.0-rc.2.")
 
@@ -261,3 +265,129 @@ def test_other_areas_plug_in_their_own_kinds() -> None:
                "requester": "dan", "requester_name": "dan", "expires_at": time.time() + 60}
     answer, after = say(ActionConfirm(), "yes", slots={PENDING_SLOT: pending}, intent="affirm")
     assert answer == "subscribed dan to nightly" and after == {PENDING_SLOT: None, "subscribed": True}
+
+
+# -- acceptance findings on the Acme world ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "entities", "ref"),
+    [("kick off settlement-engine-ci on feature/batch-retry", [], "feature/batch-retry"),
+     ("build settlement-engine-ci on v2.4.1", [{"entity": "job", "value": "settlement-engine-ci"},
+                                               {"entity": "version", "value": "v2.4.1"}], "v2.4.1"),
+     # the NLU marked the branch as the job: the job's exact name in the words decides
+     ("build settlement-engine-ci for okafor/parquet-export", [{"entity": "job", "value": "okafor/parquet-export"}],
+      "okafor/parquet-export")],
+)
+def test_a_branch_or_tag_without_the_word_branch_is_built(acme: RunningSandbox, text: str, entities: list,
+                                                          ref: str) -> None:
+    answer, slots = say(ActionJenkinsRunBuild(), text, entities=entities)
+    assert answer.startswith(f"I'll run settlement-engine-ci with GIT_REF={ref}. Shall I?")
+    assert slots[PENDING_SLOT]["params"]["parameters"] == {"GIT_REF": ref}
+
+
+def test_a_default_says_so_and_a_value_that_fits_nothing_is_named(acme: RunningSandbox) -> None:
+    answer, _ = say(ActionJenkinsRunBuild(), "build settlement-engine-ci")
+    assert answer.startswith("I'll run settlement-engine-ci with GIT_REF=main (default). Shall I?")
+    answer, slots = say(ActionJenkinsRunBuild(), "build the iban validator on feature/x")
+    assert answer.startswith("I'll run treasury/iban-validator-build. I didn't use \"feature/x\": "
+                             "treasury/iban-validator-build takes no parameters. Shall I?")
+    answer, slots = say(ActionJenkinsRunBuild(), "release card vault 1.9.0 to production",
+                        entities=[{"entity": "version", "value": "1.9.0"}, {"entity": "env", "value": "production"}])
+    assert "TARGET must be one of sandbox, live" in answer and PENDING_SLOT not in slots
+
+
+def test_a_dry_run_in_words_is_a_dry_run(acme: RunningSandbox) -> None:
+    answer, slots = say(ActionJenkinsRunBuild(), "do a dry run of the card vault release, version v1.9.0, target live",
+                        entities=[{"entity": "dashboard", "value": "card"}, {"entity": "version", "value": "v1.9.0"}])
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=v1.9.0, TARGET=live, DRY_RUN=true.")
+    assert slots[PENDING_SLOT]["params"]["parameters"]["DRY_RUN"] == "true"
+
+
+def test_a_new_request_changes_the_pending_one_and_keeps_its_values(acme: RunningSandbox) -> None:
+    _, slots = say(ActionJenkinsRunBuild(), "release card vault 1.9.0 to live",
+                   entities=[{"entity": "version", "value": "1.9.0"}, {"entity": "env", "value": "live"}])
+    answer, after = say(ActionJenkinsRunBuild(), "hmm, make it a dry run first", slots=slots)
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=1.9.0, TARGET=live, DRY_RUN=true. "
+                             "Changed from before: DRY_RUN false → true. Shall I?")
+    assert after[PENDING_SLOT]["params"]["parameters"] == {"RELEASE_VERSION": "1.9.0", "TARGET": "live",
+                                                           "DRY_RUN": "true"}
+    assert after["jenkins_build_draft"] is None  # a proposal, not the parameter form
+    # a question about another job in between: still the pending one, and that job's build is not kept
+    between = {**slots, "jenkins_job": "settlement-engine-ci", "jenkins_build": "912"}
+    answer, after = say(ActionJenkinsRunBuild(), "hmm, make it a dry run first", slots=between)
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=1.9.0, TARGET=live, DRY_RUN=true.")
+    assert after["jenkins_job"] == "card-vault-release" and after["jenkins_build"] is None
+    # another job named: a new proposal that says what it replaces
+    answer, _ = say(ActionJenkinsRunBuild(), "build settlement-engine-ci on v2.4.1", slots=slots)
+    assert answer.startswith("I'll run settlement-engine-ci with GIT_REF=v2.4.1. This replaces your earlier request "
+                             "to run card-vault-release with RELEASE_VERSION=1.9.0")
+    # someone else's pending request is never changed by another person's words
+    answer, after = say(ActionJenkinsRunBuild(), "make the card vault release a dry run", slots=slots, sender="adam")
+    assert answer == ("To run card-vault-release I need RELEASE_VERSION. This replaces dan's earlier request to run "
+                      "card-vault-release with RELEASE_VERSION=1.9.0, TARGET=live, DRY_RUN=false (default).")
+    assert after[PENDING_SLOT] is None  # replaced, as said: dan's "yes" can't run it any more
+
+
+def test_the_parameter_form_never_takes_a_yes_or_another_question_as_a_value(acme: RunningSandbox) -> None:
+    _, slots = say(ActionJenkinsRunBuild(), "release the card vault to live")
+    draft = slots["jenkins_build_draft"]
+    assert [m["name"] for m in draft["missing"]] == ["RELEASE_VERSION"]
+
+    def reply(text: str, intent: str, entities: list[dict] | None = None) -> tuple[dict, str]:
+        tracker = make_tracker(text, intent, entities=entities, slots={"jenkins_build_draft": draft})
+        dispatcher = CollectingDispatcher()
+        result = asyncio.run(ValidateJenkinsParametersForm().validate_jenkins_parameter_value(
+            text, dispatcher, tracker, {}))
+        return result, texts(dispatcher.messages)
+
+    result, said = reply("yes go ahead", "affirm")
+    assert result == {"jenkins_parameter_value": None}
+    assert "I need RELEASE_VERSION before I can ask for your yes" in said
+    result, said = reply("what PRs are open?", "github_pull_requests")
+    assert result == {"jenkins_parameter_value": None} and "doesn't look like a value for RELEASE_VERSION" in said
+    result, said = reply("sounds good to me", "nlu_fallback")  # a sentence is not a version
+    assert result == {"jenkins_parameter_value": None}
+    result, _ = reply("hmm, make it a dry run first", "jenkins_run_build")  # changes the values given so far
+    assert result["jenkins_parameter_value"] is None and result["jenkins_build_draft"]["values"]["DRY_RUN"] == "true"
+    draft = result["jenkins_build_draft"]
+    result, _ = reply("RELEASE_VERSION=v1.9.1", "github_workflow_runs")  # NAME=value is never another question
+    assert result["jenkins_parameter_value"] == "v1.9.1"
+    answer, _ = say(ActionJenkinsProposeBuild(), "", slots={"jenkins_build_draft": result["jenkins_build_draft"]})
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=v1.9.1, TARGET=live, DRY_RUN=true.")
+
+
+def test_a_rebuild_from_a_named_build_reuses_its_parameters(acme: RunningSandbox) -> None:
+    answer, slots = say(ActionJenkinsRunBuild(), "redeploy the card vault release from build 64",
+                        entities=[{"entity": "dashboard", "value": "card"}, {"entity": "job", "value": "release"},
+                                  {"entity": "build_number", "value": "64"}])
+    assert answer.startswith("I'll run card-vault-release with RELEASE_VERSION=v1.8.0, TARGET=live, DRY_RUN=false. "
+                             "The values are those of #64. Shall I?")
+    assert slots["jenkins_build"] == "64" and slots["jenkins_job"] == "card-vault-release"
+    log, _ = say(ActionJenkinsWhyFailed(), "show me its log", slots=slots)  # that build, though it passed
+    assert log.startswith("card-vault-release #64 passed (SUCCESS)") and "Last log lines" in log
+
+
+def test_a_build_number_belongs_to_its_job(acme: RunningSandbox) -> None:
+    context = {"jenkins_job": "chargeback-desk-e2e", "jenkins_build": "229"}
+    answer, slots = say(ActionJenkinsRunBuild(), "rebuild the iban validator", slots=context)
+    assert answer.startswith("I'll run treasury/iban-validator-build.")
+    assert slots["jenkins_job"] == "treasury/iban-validator-build" and slots["jenkins_build"] != "229"
+    answer, _ = say(ActionJenkinsRunBuild(), "rebuild that one", slots={**context, **slots})
+    assert answer.startswith("I'll run treasury/iban-validator-build.") and "no such" not in answer
+
+
+def test_a_rebuild_while_one_runs_says_so(acme: RunningSandbox) -> None:
+    answer, _ = say(ActionJenkinsRunBuild(), "rebuild it", slots={"jenkins_job": "chargeback-desk-e2e",
+                                                                  "jenkins_build": "229"})
+    assert answer.startswith("I'll run chargeback-desk-e2e. #230 is still running: ")
+    assert "this would be another build. Shall I?" in answer
+
+
+def test_switches_and_a_tag_in_words_run_as_said(streak: RunningSandbox) -> None:
+    """A job the NLU never saw: its ref and switches are read from its own definitions, and the build that runs
+    after the yes gets exactly those values."""
+    answer, slots = say(ActionJenkinsRunBuild(), "build ledger-api-build on v3.1.0, skip tests and without cache")
+    assert answer.startswith("I'll run ledger-api-build with SOURCE_REF=v3.1.0, SKIP_TESTS=true, NO_CACHE=true.")
+    answer, _ = say(ActionConfirm(), "yes", slots={PENDING_SLOT: slots[PENDING_SLOT]}, intent="affirm")
+    assert "Started ledger-api-build #14" in answer
+    assert jenkins_state(streak).jobs["ledger-api-build"].builds[0].parameters == {
+        "SOURCE_REF": "v3.1.0", "SKIP_TESTS": "true", "NO_CACHE": "true"}

@@ -19,6 +19,8 @@ from tests.jenkins_support import requests_made, set_fault
 
 # fixtures shared by the Jenkins tests
 jenkins = jenkins_support.jenkins
+streak = jenkins_support.streak
+streak_sandbox = jenkins_support.streak_sandbox
 
 
 
@@ -185,3 +187,18 @@ def test_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
         jenkins_service()
     assert raised.value.fault is Fault.NOT_CONFIGURED
     settings_module.settings.cache_clear()
+
+
+def test_culprits_and_the_start_of_a_run_of_failures(streak: RunningSandbox) -> None:
+    """"who broke it?" reads Jenkins' culprits of a build and one request of build history (newest first)."""
+    service = jenkins_service()
+    assert run(service.build("ledger-api-build", 11)).culprits == ["alice"]
+    assert run(service.build("docs-site", 3)).culprits == []
+    before = requests_made(streak)
+    history = run(service.history("ledger-api-build"))
+    assert requests_made(streak) == before + 1
+    assert [(b.number, b.result) for b in history] == [(13, "FAILURE"), (12, "ABORTED"), (11, "FAILURE"),
+                                                      (10, "SUCCESS")]
+    assert service_module.first_broken(history, 13) == (11, True)  # the aborted #12 says nothing
+    assert service_module.first_broken(history[:3], 13) == (11, False)  # no passing build seen: "at least"
+    assert service_module.first_broken(history[:3], 13, complete=True) == (11, True)

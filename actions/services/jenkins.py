@@ -5,6 +5,7 @@ Cost per call, in Jenkins requests (the client fetches a CSRF crumb once, on its
   overview()    the same request, never older than FRESH_MAX_AGE ("is it green" must be current)
   job()         1 (the job with its last, last completed and last unsuccessful builds and its parameters)
   build()       1
+  history()     1 (the last HISTORY_BUILDS builds' numbers and results: where a run of failures began)
   failure()     ≤ 3 in parallel: wfapi/describe (pipelines), testReport (when tests failed), consoleText
   activity()    2 (the job tree and the queue)
   agents()      1
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
+from actions.services.cache import TTLCache
 from actions.services.errors import BLOCKING_CALL_THREADS, BackendError, Fault, fault_for_status, in_thread
 from actions.settings import settings
 
@@ -32,10 +34,12 @@ FOLDER_LEVELS = 4
 LOG_LINES = 6
 POLL_SECONDS = 4.0
 POLL_INTERVAL = 0.75
+HISTORY_BUILDS = 25  # how far back "who broke it?" looks for the build where a run of failures began
 
 _BUILD = "number,url,result,building,timestamp,duration,estimatedDuration"
 _BUILD_DETAIL = (_BUILD + ",actions[causes[shortDescription],parameters[name,value],failCount,skipCount,totalCount],"
-                 "changeSets[items[commitId,msg,author[fullName]]],changeSet[items[commitId,msg,author[fullName]]]")
+                 "changeSets[items[commitId,msg,author[fullName]]],changeSet[items[commitId,msg,author[fullName]]],"
+                 "culprits[fullName]")
 _LIST = f"name,fullName,url,color,buildable,lastBuild[{_BUILD}],lastCompletedBuild[{_BUILD}]"
 _JOB = (f"name,fullName,url,color,buildable,disabled,description,inQueue,queueItem[why],healthReport[description],"
         f"property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]],"
@@ -74,6 +78,9 @@ class BuildInfo:
     changes: list[Change] = field(default_factory=list)
     failed_tests: int | None = None
     total_tests: int | None = None
+    # Jenkins' own "culprits": the authors of the changes since the last successful build (freestyle and
+    # Pipeline runs both export them); empty for builds without changes (timer, manual).
+    culprits: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> float:
@@ -246,12 +253,14 @@ def parse_build(job: str, data: dict | None) -> BuildInfo | None:
         for change_set in change_sets for item in change_set.get("items") or []
     ]
     building = bool(data.get("building"))
+    culprits = [str(c.get("fullName")) for c in data.get("culprits") or [] if isinstance(c, dict) and c.get("fullName")]
     return BuildInfo(
         job=job, number=int(data["number"]), url=str(data.get("url") or ""),
         result=None if building else data.get("result"), building=building,
         started=(data.get("timestamp") or 0) / 1000, duration=(data.get("duration") or 0) / 1000,
         estimated=max(0, data.get("estimatedDuration") or 0) / 1000, causes=list(dict.fromkeys(causes)),
         parameters=parameters, changes=changes, failed_tests=failed, total_tests=total,
+        culprits=list(dict.fromkeys(culprits)),
     )
 
 
@@ -301,6 +310,26 @@ def parse_job_detail(data: dict) -> JobDetail:
         parameters=parameters,
         last_unsuccessful=parse_build(base.full_name, data.get("lastUnsuccessfulBuild")),
     )
+
+
+BROKEN = ("FAILURE", "UNSTABLE")
+
+
+def first_broken(history: list[BuildInfo], number: int, complete: bool = False) -> tuple[int, bool]:
+    """Where the run of red or yellow builds that contains build `number` began: (its number, whether that is
+    certain: the build before it passed, or `history` is the job's complete history and it is the first).
+    Aborted and unbuilt runs say nothing either way and are stepped over; `history` is newest first.
+    (number, False) when `number` is not in `history` at all."""
+    older = [b for b in history if b.number <= number]
+    if not older or older[0].number != number:
+        return number, False
+    first = number
+    for build in older:
+        if build.result == "SUCCESS":
+            return first, True
+        if build.result in BROKEN:
+            first = build.number
+    return first, complete
 
 
 def full_name_from_url(url: str) -> str:
@@ -390,8 +419,7 @@ class JenkinsService:
         pooled = HTTPAdapter(pool_maxsize=BLOCKING_CALL_THREADS)
         for scheme in ("http://", "https://"):
             self._client._session.mount(scheme, pooled)
-        self._jobs: list[Job] = []
-        self._jobs_at = 0.0
+        self._jobs: TTLCache[list[Job]] = TTLCache(NAMES_MAX_AGE)
 
     async def _call(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await in_thread(BACKEND, _guarded, call, *args, **kwargs)
@@ -405,15 +433,14 @@ class JenkinsService:
     # -- jobs --------------------------------------------------------------------------------------
     async def jobs(self, max_age: float = NAMES_MAX_AGE) -> list[Job]:
         """Every job and folder (full names), from one request; reused for up to `max_age` seconds."""
-        if self._jobs_at and time.monotonic() - self._jobs_at <= max_age:
-            return self._jobs
+        cached = self._jobs.fresh("jobs", max_age)
+        if cached is not None:
+            return cached.value
         tree = "jobs"
         for _ in range(FOLDER_LEVELS):
             tree = f"jobs[{_LIST},{tree}]"
         data = await self._info("", tree)
-        self._jobs = flatten_jobs(data.get("jobs") or [])
-        self._jobs_at = time.monotonic()
-        return self._jobs
+        return self._jobs.put("jobs", flatten_jobs(data.get("jobs") or []))
 
     async def overview(self) -> list[Job]:
         return await self.jobs(max_age=FRESH_MAX_AGE)
@@ -438,6 +465,12 @@ class JenkinsService:
         if build is None:
             raise BackendError(BACKEND, Fault.BAD_RESPONSE, "a build without a number")
         return build
+
+    async def history(self, full_name: str, limit: int = HISTORY_BUILDS) -> list[BuildInfo]:
+        """The job's last `limit` builds, newest first (number, result, times; no changes or parameters)."""
+        data = await self._info(job_path(full_name), f"builds[{_BUILD}]{{0,{int(limit)}}}")
+        builds = [parse_build(full_name, b) for b in data.get("builds") or []]
+        return sorted((b for b in builds if b is not None), key=lambda b: -b.number)
 
     async def failure(self, build: BuildInfo, pipeline: bool) -> Failure:
         """Why a build failed: its stages, failed tests and last log lines (requests run in parallel)."""
