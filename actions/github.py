@@ -2,8 +2,10 @@
 
 Thin actions: they read the question (`github_parse`), resolve repositories and people against the live
 lists (`resolve`), call the facade (`services.github`) and render (`render.github`). Context for
-follow-ups lives in slots: `github_repo` (the repository last talked about), `github_pr` (the PR number)
-and `github_filters` (the last question's filters, kept by "same for petclinic-infra").
+follow-ups lives in slots: `github_repo` (the repository last talked about), `github_pr` (the PR number,
+"it" while the conversation is about PRs) and `github_filters` (the last question's filters, kept by
+"same for petclinic-infra"). opsbot only reads GitHub: "merge PR 85" is answered with why it can't and
+where the PR stands.
 """
 
 from __future__ import annotations
@@ -13,18 +15,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rasa_sdk.events import SlotSet
+
 from actions import github_parse as parse
 from actions import timerange
-from actions.base import Answer, Ask, QuestionAction, choose_reply, payload
+from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply, payload
 from actions.render import Button, Reply
 from actions.render import github as render
-from actions.resolve import Candidate, Resolver, words
+from actions.render.text import clean
+from actions.resolve import Candidate, Resolution, Resolver, words
 from actions.services.github import (
     GitHubService,
     IssueFilter,
+    Person,
+    PullDetail,
     PullFilter,
     Repo,
     Scope,
+    SearchPage,
     service,
 )
 from actions.settings import settings
@@ -37,6 +45,13 @@ PEOPLE_GENERIC = ("bot", "dev")
 MAX_PROBES = 5  # repositories asked for "PR 215" when none is named (most recently pushed first)
 # Label names to look for across an organisation (a single repository's own labels are read live).
 COMMON_LABELS = ["bug", "documentation", "enhancement", "good first issue", "help wanted", "question", "security"]
+# Words that put a repository's name after them ("PRs in X"); for commits and CI runs "on X" and "for X" name a
+# branch instead.
+LIST_CUES = frozenset({"in", "of", "for", "from", "on"})
+BRANCH_QUESTION_CUES = frozenset({"in", "from"})
+# While the last answer was one of these, "it" can mean the PR in `github_pr`.
+PR_QUESTIONS = ("action_github_pr_status", "action_github_pull_requests", "action_github_workflow_runs")
+MAX_CONTRIBUTORS = 30  # the most active contributors compared with a name (display names cost a request each)
 
 
 # -- repositories ----------------------------------------------------------------------------------------
@@ -55,6 +70,17 @@ class Where:
     note: str = ""  # said when the repository was picked without being named
     reply: Reply | None = None  # the question can't go on: ask which repo, or say it doesn't exist
     others: tuple[Repo, ...] = ()
+    implied: bool = False  # not named: the one talked about last, the default or the most recently active
+
+
+@dataclass
+class Titled:
+    """Open PRs found by words of their title ("the parquet PR"): exactly one (`repo`, `number`), or the page."""
+
+    page: SearchPage
+    where_text: str
+    repo: Repo | None = None
+    number: int | None = None
 
 
 class GitHubQuestion(QuestionAction):
@@ -75,13 +101,32 @@ class GitHubQuestion(QuestionAction):
     def filters_event(self, **values: Any) -> dict[str, Any]:
         return {"action": self.action_name, **{k: v for k, v in values.items() if v not in (None, "", [], ())}}
 
+    @staticmethod
+    def context_pr(ask: Ask) -> tuple[str, int] | None:
+        """(repository, number) of the PR talked about last, while the conversation is still about PRs."""
+        number = parse.number("", str(ask.slot(PR_SLOT) or ""))
+        repo = ask.slot(REPO_SLOT)
+        if number is None or not repo or ask.slot(LAST_QUESTION_SLOT) not in PR_QUESTIONS:
+            return None
+        return str(repo), number
+
+    def refusal(self, ask: Ask, noun: str, url: str) -> Reply | None:
+        """"merge …", "close …", "rerun …": opsbot only reads GitHub; said before anything else."""
+        verb = parse.write_request(ask.text)
+        return render.read_only(verb, noun, url) if verb else None
+
     def ask_which(self, reply: Reply, **filters: Any) -> Answer:
         """"Which repository?" with buttons; the question's filters are kept so that a click answers it."""
         return Answer.of(reply, **{FILTERS_SLOT: self.filters_event(**filters)})
 
-    async def named_repo(self, ask: Ask, repos: Sequence[Repo], exclude: Sequence[str] = ()) -> Where:
-        """The repository the message names (entity first, then its words), or none."""
+    async def named_repo(self, ask: Ask, github: GitHubService, repos: Sequence[Repo], exclude: Sequence[str] = (),
+                         cues: frozenset[str] = LIST_CUES) -> Where:
+        """The repository the message names (entity first, then its words), "the other repo", or none. A name
+        written like a repository's where one goes ("PRs in payments-api") that matches none is said to be
+        unknown rather than ignored (which would answer for every repository)."""
         resolver = repo_resolver(repos)
+        if parse.the_other_repo(ask.text):
+            return self.other_repo(ask, repos)
         entity = ask.entity(REPO_ENTITY)
         if entity and "/" not in entity and not parse.name_words(entity):
             entity = None  # the NLU marked a question word ("main", "ci") as a repository: read the words
@@ -91,11 +136,10 @@ class GitHubQuestion(QuestionAction):
             if exact is not None or (resolution and resolution.found):
                 repo = exact or resolution.match
                 return Where(repo=repo.data)
-            return Where(reply=choose_reply("repository", resolution, self.intent, REPO_ENTITY, entity))
-        said = parse.name_words(ask.text, list(exclude))
-        if not said:
-            return Where()
-        resolution = resolver.resolve(said)
+            return Where(reply=self.unknown_repo(resolver, resolution, entity, repos))
+        strong = [said for said, sure in parse.person_mentions(ask.text, ask.entity("person")) if sure]
+        said = parse.name_words(ask.text, [*exclude, *strong])
+        resolution = resolver.resolve(said) if said else Resolution()
         if resolution.found:
             return Where(repo=resolution.match.data)
         if resolution.ambiguous:
@@ -103,7 +147,38 @@ class GitHubQuestion(QuestionAction):
             if len(owners) == 1 and owners & set(words(said)):
                 return Where()  # "across petclinic": the organisation, not one of its repos
             return Where(reply=choose_reply("repository", resolution, self.intent, REPO_ENTITY, said))
+        unknown = parse.repo_like(ask.text, [*exclude, *strong], cues)
+        if unknown and not await self.is_member(github, repos, unknown):
+            return Where(reply=self.unknown_repo(resolver, resolver.resolve(unknown), unknown, repos))
         return Where()
+
+    def other_repo(self, ask: Ask, repos: Sequence[Repo]) -> Where:
+        """"And the other repo?": the one other than the repository talked about, or which of the others."""
+        current = str(ask.slot(REPO_SLOT) or "").lower()
+        others = sorted((r for r in repos if r.full_name.lower() != current), key=lambda r: -r.pushed_at)
+        if len(others) <= 1:
+            return Where(repo=others[0] if others else None)
+        choices = [c for c in repo_resolver(repos).candidates if c.data in others]
+        choices.sort(key=lambda c: others.index(c.data))
+        return Where(reply=choose_reply("repository", Resolution(choices=choices), self.intent, REPO_ENTITY))
+
+    def unknown_repo(self, resolver: Resolver, resolution: Resolution, said: str, repos: Sequence[Repo]) -> Reply:
+        """Ambiguous: which one (buttons); close to some: did you mean; else what the token can see."""
+        if resolution.ambiguous or resolution.suggestions:
+            return choose_reply("repository", resolution, self.intent, REPO_ENTITY, said)
+        recent = [resolver.by_key(r.full_name) for r in sorted(repos, key=lambda r: -r.pushed_at)[:3]]
+        buttons = [Button(c.label, payload(self.intent, **{REPO_ENTITY: c.key})) for c in recent]
+        return render.unknown_repo(said, [c.label for c in recent], len(repos), buttons)
+
+    async def is_member(self, github: GitHubService, repos: Sequence[Repo], said: str) -> bool:
+        """Whether `said` is an organisation member's login ("PRs for dan-dev" names a person, not a repo)."""
+        org = self.org_of(repos)
+        members = await github.members(org) if org else []
+        return any(m.login.lower() == said.lower() for m in members)
+
+    @staticmethod
+    def org_of(repos: Sequence[Repo]) -> str:
+        return settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
 
     async def context_repo(self, ask: Ask, github: GitHubService, repos: Sequence[Repo]) -> Repo | None:
         """The repository talked about last, else GITHUB_DEFAULT_REPO, else the only one."""
@@ -122,23 +197,24 @@ class GitHubQuestion(QuestionAction):
                 return await github.repo(default)
         return repos[0] if len(repos) == 1 else None
 
-    async def one_repo(self, ask: Ask, github: GitHubService, exclude: Sequence[str] = ()) -> Where:
+    async def one_repo(self, ask: Ask, github: GitHubService, exclude: Sequence[str] = (),
+                       cues: frozenset[str] = LIST_CUES) -> Where:
         """For questions about one repository: named, else context, else the most recently pushed one
         (said so in the answer, with buttons for the next ones)."""
         repos = await github.repos()
-        where = await self.named_repo(ask, repos, exclude)
+        where = await self.named_repo(ask, github, repos, exclude, cues)
         if where.reply or where.repo:
             return where
         repo = await self.context_repo(ask, github, repos)
         if repo is not None:
-            return Where(repo=repo)
+            return Where(repo=repo, implied=True)
         if not repos:
             return Where(reply=Reply(text="I can't see any GitHub repository with my token. Ask an admin to give "
                                           "opsbot's token read access, or set GITHUB_DEFAULT_REPO."))
         recent = sorted(repos, key=lambda r: -r.pushed_at)
         note = (f" (I picked {recent[0].full_name}, the most recently active repository; name another one to ask "
                 "about it.)")
-        return Where(repo=recent[0], note=note, others=tuple(recent[1:3]))
+        return Where(repo=recent[0], note=note, others=tuple(recent[1:3]), implied=True)
 
     def other_repo_buttons(self, where: Where) -> list[Button]:
         """"Same for <repo>": the click continues this question (its filters are in the slot) elsewhere."""
@@ -159,11 +235,37 @@ class GitHubQuestion(QuestionAction):
                          previous: dict[str, Any]) -> tuple[Where, list[Repo]]:
         """For list questions: the named repository, else (on a follow-up) the previous scope, else the org."""
         repos = await github.repos()
-        where = await self.named_repo(ask, repos, [ask.entity("person") or ""])
+        where = await self.named_repo(ask, github, repos, [ask.entity("person") or "", parse.branch(ask.text) or ""])
         if where.repo is None and where.reply is None and previous.get("scope") == "repo":
             remembered = str(ask.slot(REPO_SLOT) or "").lower()
             where = Where(repo=next((r for r in repos if r.full_name.lower() == remembered), None))
         return where, repos
+
+    async def pull_titled(self, ask: Ask, github: GitHubService, repos: Sequence[Repo], where: Where,
+                          title: str) -> Titled:
+        """"The parquet PR": the open PRs whose titles have those words, in the named repository, else in all
+        of them (a repository only implied by the conversation may not be the one); "the renovate PR": when
+        no title has the words and they name someone, that person's open PRs. 1–2 searches."""
+        scope, where_text = self.scope(where if not where.implied else Where(), repos)
+        page = await github.search_pulls(scope, PullFilter(words=title), self.web_base(repos), limit=5)
+        if not page.items:
+            login, _said, _unknown = await self.person(ask, github, repos, [(title, True)])
+            if login:
+                page = await github.search_pulls(scope, PullFilter(author=login), self.web_base(repos), limit=5)
+        if len(page.items) != 1:
+            return Titled(page, where_text)
+        found = page.items[0]
+        repo = next((r for r in repos if r.full_name.lower() == found.repo.lower()), None)
+        return Titled(page, where_text, repo or await github.repo(found.repo), found.number)
+
+    @staticmethod
+    def titled_list(titled: Titled, title: str, button: str, intent: str) -> Answer:
+        """None or several PRs with those words: the list, each with a button that answers the question."""
+        buttons = [Button(f"{button} #{p.number}", payload(intent, **{REPO_ENTITY: p.repo,
+                                                                      NUMBER_ENTITY: str(p.number)}))
+                   for p in titled.page.items[:3]]
+        reply = render.pull_list(titled.page, f"open PRs about \"{title}\"", titled.where_text, buttons)
+        return Answer.of(reply, **{PR_SLOT: None})
 
     @staticmethod
     def web_base(repos: Sequence[Repo]) -> str:
@@ -173,17 +275,20 @@ class GitHubQuestion(QuestionAction):
         return "https://github.com" if "api.github.com" in api else api.removesuffix("/api/v3")
 
     # -- people ---------------------------------------------------------------------------------------------
-    async def person(self, ask: Ask, github: GitHubService, repos: Sequence[Repo],
-                     mentions: Sequence[tuple[str, bool]]) -> tuple[str, str, Reply | None]:
+    async def person(self, ask: Ask, github: GitHubService, repos: Sequence[Repo], mentions: Sequence[tuple[str, bool]],
+                     also: Sequence[Person] = ()) -> tuple[str, str, Reply | None]:
         """(login, what was said, reply): a login or display name resolved against the organisation's
-        members, then their display names, then GitHub itself (logins of outside contributors and bots).
-        A clear mention of nobody is answered; a maybe-name that is nobody ("for staging") is ignored."""
+        members (and `also`, e.g. a repository's contributors), then their display names, then GitHub itself
+        (logins of outside contributors and bots). A clear mention of nobody is answered; a maybe-name that
+        is nobody ("for staging") is ignored."""
         owners = {r.owner.lower() for r in repos}
         mentions = [(said, strong) for said, strong in mentions if said.lower() not in owners]
         if not mentions:
             return "", "", None
-        org = settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
+        org = self.org_of(repos)
         members = await github.members(org) if org else []
+        known = {m.login.lower() for m in members}
+        members = [*members, *(p for p in also if p.login.lower() not in known)]
         candidates = [Candidate(p.login, p.login, (p.login,)) for p in members]
         for said, strong in mentions:
             match = Resolver(candidates, PEOPLE_GENERIC).resolve(said) if candidates else None
@@ -205,7 +310,7 @@ class GitHubQuestion(QuestionAction):
         return "", "", None
 
     async def mine_reply(self, github: GitHubService, repos: Sequence[Repo]) -> Reply:
-        org = settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
+        org = self.org_of(repos)
         members = await github.members(org) if org else []
         return render.unknown_login([m.login for m in members[:1]])
 
@@ -239,7 +344,20 @@ def describe_pulls(values: dict[str, Any]) -> str:
         parts.append(checks[values["checks"]])
     if values.get("labels"):
         parts.append("labelled " + ", ".join(values["labels"]))
+    if values.get("older_than"):
+        parts.append(f"opened more than {values['older_than']} ago")
+    if values.get("draft") is False and values.get("review") != "required":
+        parts.append("(not counting drafts)")
     return " ".join(parts)
+
+
+def pull_filter(values: dict[str, Any]) -> PullFilter:
+    """The search filter for a question's values; an age ("older than a day") is counted back from now."""
+    wanted = {k: v for k, v in values.items() if k in PullFilter.__dataclass_fields__}
+    if "labels" in wanted:
+        wanted["labels"] = tuple(wanted["labels"])
+    age = parse.age_seconds(values["older_than"]) if values.get("older_than") else None
+    return PullFilter(**wanted, created_before=time.time() - age if age else None)
 
 
 class ActionGithubPullRequests(GitHubQuestion):
@@ -251,8 +369,8 @@ class ActionGithubPullRequests(GitHubQuestion):
 
     async def answer(self, ask: Ask) -> Answer:
         number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
-        if number is not None:
-            return await ActionGithubPrStatus().answer(ask)
+        if number is not None or (parse.about_it(ask.text) and self.context_pr(ask)):
+            return await ActionGithubPrStatus().answer(ask)  # "PR 215", "who still needs to review it?"
         github = service()
         previous = self.previous_filters(ask)
         values = {k: v for k, v in previous.items() if k not in ("action", "scope")}
@@ -260,6 +378,8 @@ class ActionGithubPullRequests(GitHubQuestion):
         where, repos = await self.list_where(ask, github, previous)
         if where.reply:
             return self.ask_which(where.reply, **values)
+        refusal = self.refusal(ask, "pull requests", f"{where.repo.html_url if where.repo else self.web_base(repos)}"
+                                                     "/pulls")
         mentions = parse.person_mentions(ask.text, ask.entity("person"), where.repo.full_name if where.repo else "")
         if parse.mentions_me(ask.text):
             return Answer([await self.mine_reply(github, repos)])
@@ -275,20 +395,23 @@ class ActionGithubPullRequests(GitHubQuestion):
                 values.pop("review", None)
         if values.get("review") == "required" and "draft" not in values:
             values["draft"] = False
-        wanted = PullFilter(**{k: v for k, v in values.items() if k in PullFilter.__dataclass_fields__})
         scope, where_text = self.scope(where, repos)
-        page = await github.search_pulls(scope, wanted, self.web_base(repos))
+        page = await github.search_pulls(scope, pull_filter(values), self.web_base(repos))
         buttons = [Button(f"Status of #{p.number}", payload("github_pr_status", **{REPO_ENTITY: p.repo,
                                                                                     NUMBER_ENTITY: str(p.number)}))
                    for p in page.items[:3]]
         reply = render.pull_list(page, describe_pulls(values), where_text, buttons)
-        slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values)}
+        slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values),
+                                 PR_SLOT: None}  # "it" is no longer one PR
         if where.repo:
             slots[REPO_SLOT] = where.repo.full_name
         if len(page.items) == 1:
             slots[PR_SLOT] = str(page.items[0].number)
             slots[REPO_SLOT] = page.items[0].repo
-        return Answer.of(reply, **slots)
+        answer = Answer.of(reply, **slots)
+        if refusal:
+            answer.replies.insert(0, refusal)
+        return answer
 
 
 class ActionGithubPrStatus(GitHubQuestion):
@@ -303,29 +426,47 @@ class ActionGithubPrStatus(GitHubQuestion):
         github = service()
         repos = await github.repos()
         number = parse.number(ask.text, ask.entity(NUMBER_ENTITY), bare=True)
-        if number is None and ask.slot(PR_SLOT):
-            number = parse.number("", str(ask.slot(PR_SLOT)))
-        where = await self.named_repo(ask, repos)
+        where = await self.named_repo(ask, github, repos)
         if where.reply:
             return Answer.of(where.reply, **({PR_SLOT: str(number)} if number is not None else {}))
+        title = parse.pull_title_words(ask.text) if number is None else ""
+        if title:
+            titled = await self.pull_titled(ask, github, repos, where, title)
+            if titled.number is None:
+                return self.titled_list(titled, title, "Status of", self.intent)
+            return await self.status(ask, github, titled.repo, titled.number)
+        if number is None and ask.slot(PR_SLOT):
+            number = parse.number("", str(ask.slot(PR_SLOT)))
         if number is None:
             repo = where.repo or await self.context_repo(ask, github, repos)
             url = f"{repo.html_url}/pulls" if repo else f"{self.web_base(repos)}/pulls"
-            return Answer([render.which_pull(url)])
+            return Answer([self.refusal(ask, "pull requests", url) or render.which_pull(url)])
         repo = where.repo
         if repo is None:
             repo, reply = await self.locate(ask, github, repos, number)
             if reply:
                 return Answer([reply])
+        return await self.status(ask, github, repo, number)
+
+    async def status(self, ask: Ask, github: GitHubService, repo: Repo, number: int) -> Answer:
+        """The PR's status, or for "merge PR 85" that opsbot can't, with whether it could be merged now."""
         detail = await github.pull(repo, number)
         if detail is None:
             return Answer([render.no_such_pull(repo.full_name, number, f"{repo.html_url}/pulls")])
-        buttons = [
-            Button(f"CI runs of #{number}", payload("github_workflow_runs", **{REPO_ENTITY: repo.full_name,
-                                                                               NUMBER_ENTITY: str(number)})),
+        buttons = self.next_steps(repo, detail)
+        verb = parse.write_request(ask.text)
+        reply = render.read_only_pull(verb, detail, buttons) if verb else render.pull_detail(detail, buttons)
+        # Named here too: a PR list question about "it" answers through this one (see GitHubQuestion.run).
+        return Answer.of(reply, **{REPO_SLOT: repo.full_name, PR_SLOT: str(number),
+                                   LAST_QUESTION_SLOT: self.action_name})
+
+    @staticmethod
+    def next_steps(repo: Repo, detail: PullDetail) -> list[Button]:
+        return [
+            Button(f"CI runs of #{detail.number}", payload("github_workflow_runs", **{
+                REPO_ENTITY: repo.full_name, NUMBER_ENTITY: str(detail.number)})),
             Button(f"Open PRs in {repo.name}", payload("github_pull_requests", **{REPO_ENTITY: repo.full_name})),
         ]
-        return Answer.of(render.pull_detail(detail, buttons), **{REPO_SLOT: repo.full_name, PR_SLOT: str(number)})
 
     async def locate(self, ask: Ask, github: GitHubService, repos: Sequence[Repo],
                      number: int) -> tuple[Repo | None, Reply | None]:
@@ -367,6 +508,9 @@ class ActionGithubIssues(GitHubQuestion):
         number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
         if number is not None:
             return await self.one_issue(ask, github, where, number)
+        refusal = self.refusal(ask, "issues", f"{where.repo.html_url if where.repo else self.web_base(repos)}/issues")
+        if refusal:
+            return Answer([refusal])
         if parse.mentions_me(ask.text):
             return Answer([await self.mine_reply(github, repos)])
         known_labels = await github.labels(where.repo) if where.repo else COMMON_LABELS
@@ -400,7 +544,11 @@ class ActionGithubIssues(GitHubQuestion):
         issue = await github.issue(repo, number)
         if issue is None:
             return Answer([render.no_such_issue(repo.full_name, number, f"{repo.html_url}/issues")])
-        return Answer.of(render.issue_detail(issue), **{REPO_SLOT: repo.full_name})
+        refusal = self.refusal(ask, "pull requests" if issue.is_pull else "issues", issue.url)
+        # A number belongs to its repository, and the filters of an earlier list were left behind: "same for
+        # card-vault" now lists card-vault's open issues.
+        return Answer.of(refusal or render.issue_detail(issue),
+                         **{REPO_SLOT: repo.full_name, FILTERS_SLOT: self.filters_event(scope="repo")})
 
     @staticmethod
     def describe(values: dict[str, Any]) -> str:
@@ -454,8 +602,9 @@ class ActionGithubReleases(GitHubQuestion):
 
 # -- commits ----------------------------------------------------------------------------------------------------
 class ActionGithubCommits(GitHubQuestion):
-    """"What changed on main today?", "last 5 commits on spring-petclinic". Requests: 1 (+1 for the last
-    commit before an empty time window)."""
+    """"What changed on main today?", "last 5 commits on spring-petclinic", "commits by jonas", "what did
+    okafor-c push this week?". Requests: 1 (+1 for the last commit before an empty time window; +1 for the
+    repository's contributors, cached a minute, when a person is named)."""
 
     action_name = "action_github_commits"
     intent = "github_commits"
@@ -466,40 +615,63 @@ class ActionGithubCommits(GitHubQuestion):
         branch = parse.branch(ask.text, ask.entity("branch")) or previous.get("branch")
         phrase = (timerange.find(ask.entity("time_range") or "") or timerange.find(ask.text)
                   or previous.get("window"))
-        where = await self.one_repo(ask, github, exclude=[branch or "", phrase or ""])
+        where = await self.one_repo(ask, github, [branch or "", phrase or ""], BRANCH_QUESTION_CUES)
         if where.reply:
             return self.ask_which(where.reply, branch=branch, window=phrase, count=parse.count(ask.text, 0) or None)
         repo = where.repo
-        window = None
-        if phrase:
-            try:
-                span = timerange.parse(phrase)
-            except timerange.TimeRangeError as error:
-                return Answer([Reply(text=str(error))])
-            until = span.end.timestamp()
-            window = (span.start.timestamp(), until if until < time.time() - 60 else None, phrase)
+        author, reply = await self.author(ask, github, repo, previous, [branch or "", phrase or ""])
+        if reply:
+            return Answer([reply])
+        try:
+            window = commit_window(phrase)
+        except timerange.TimeRangeError as error:
+            return Answer([Reply(text=clean(str(error), 300))])
         limit = parse.count(ask.text, 10 if window else previous.get("count", 5))
         on = branch or repo.default_branch
         commits = await github.commits(repo, on, since=window[0] if window else None,
-                                       until=window[1] if window else None, limit=limit)
+                                       until=window[1] if window else None, limit=limit, author=author)
         if commits is None:
             return Answer([render.no_such_branch(repo, on)])
         last = None
         if not commits and window is not None:
-            recent = await github.commits(repo, on, limit=1)
+            recent = await github.commits(repo, on, limit=1, author=author)
             last = recent[0] if recent else None
         buttons = [Button(f"Is CI green on {on}?", payload("github_workflow_runs", **{REPO_ENTITY: repo.full_name,
                                                                                        "branch": on}))]
         buttons += self.other_repo_buttons(where)
-        reply = render.commit_list(repo, on, commits, window[2] if window else "", last, buttons, where.note)
-        filters = self.filters_event(branch=own_branch(repo, branch), window=window[2] if window else "", count=limit)
+        reply = render.commit_list(repo, on, commits, window[2] if window else "", last, buttons, where.note, author)
+        filters = self.filters_event(branch=own_branch(repo, branch), window=window[2] if window else "", count=limit,
+                                     author=author)
         return Answer.of(reply, **{REPO_SLOT: repo.full_name, FILTERS_SLOT: filters})
+
+    async def author(self, ask: Ask, github: GitHubService, repo: Repo, previous: dict[str, Any],
+                     not_people: Sequence[str]) -> tuple[str, Reply | None]:
+        """(login, reply): whose commits are asked for, resolved against the organisation's members and the
+        repository's contributors (logins, then display names); on a follow-up, the previous question's.
+        A clearly named person nobody matches is answered ("I can't find a GitHub user …")."""
+        skip = {s.lower() for s in not_people if s}
+        mentions = [(said, sure) for said, sure in parse.person_mentions(ask.text, ask.entity("person"), repo.full_name)
+                    if said.lower() not in skip]
+        if not mentions:
+            return previous.get("author", ""), None
+        contributors = (await github.contributors(repo))[:MAX_CONTRIBUTORS]
+        login, _said, reply = await self.person(ask, github, await github.repos(), mentions, contributors)
+        return login or previous.get("author", ""), reply
+
+
+def commit_window(phrase: str | None) -> tuple[float, float | None, str] | None:
+    """(since, until or None for "up to now", the phrase as said) for "today", "this week", …"""
+    if not phrase:
+        return None
+    span = timerange.parse(phrase)
+    until = span.end.timestamp()
+    return span.start.timestamp(), until if until < time.time() - 60 else None, phrase
 
 
 # -- GitHub Actions ------------------------------------------------------------------------------------------------
 class ActionGithubWorkflowRuns(GitHubQuestion):
     """"Is CI green on main?" (latest run of each workflow), "which workflow runs failed?", runs of a branch
-    or a PR. Requests: 1 (+1 for a PR's head branch)."""
+    or a PR ("CI runs for PR 215", "CI runs for it" after a PR). Requests: 1 (+1 for a PR's head branch)."""
 
     action_name = "action_github_workflow_runs"
     intent = "github_workflow_runs"
@@ -508,11 +680,19 @@ class ActionGithubWorkflowRuns(GitHubQuestion):
         github = service()
         previous = self.previous_filters(ask)
         branch = parse.branch(ask.text, ask.entity("branch"))
-        where = await self.one_repo(ask, github, exclude=[branch or ""])
+        where = await self.one_repo(ask, github, [branch or ""], BRANCH_QUESTION_CUES)
         if where.reply:
             return self.ask_which(where.reply, mode=parse.runs_mode(ask.text), branch=branch)
         repo = where.repo
         number = parse.number(ask.text, ask.entity(NUMBER_ENTITY))
+        title = parse.pull_title_words(ask.text) if number is None and branch is None else ""
+        if title:  # "CI runs for the parquet PR"
+            titled = await self.pull_titled(ask, github, await github.repos(), where, title)
+            if titled.number is None:
+                return self.titled_list(titled, title, "CI runs of", self.intent)
+            repo, number, where = titled.repo, titled.number, Where(repo=titled.repo)
+        if number is None and branch is None:
+            number = self.pr_meant(ask, repo)
         mode = parse.runs_mode(ask.text) or previous.get("mode", "")
         if number is not None:
             head = await github.pull_head(repo, number)
@@ -528,12 +708,29 @@ class ActionGithubWorkflowRuns(GitHubQuestion):
         if number is not None:
             slots[PR_SLOT] = str(number)
         buttons = self.other_repo_buttons(where)
+        if number is not None:
+            buttons.insert(0, Button(f"Status of #{number}", payload("github_pr_status", **{
+                REPO_ENTITY: repo.full_name, NUMBER_ENTITY: str(number)})))
+        refusal = self.refusal(ask, "workflow runs", f"{repo.html_url}/actions")
+        reply = await self.runs(github, repo, where, mode, branch, number, buttons)
+        return Answer([*([refusal] if refusal else []), reply], [SlotSet(k, v) for k, v in slots.items()])
+
+    def pr_meant(self, ask: Ask, repo: Repo) -> int | None:
+        """"CI runs for it" / "and its checks?" right after a PR in this repository: that PR."""
+        context = self.context_pr(ask)
+        if context and parse.about_it(ask.text) and context[0].lower() == repo.full_name.lower():
+            return context[1]
+        return None
+
+    async def runs(self, github: GitHubService, repo: Repo, where: Where, mode: str, branch: str | None,
+                   number: int | None, buttons: list[Button]) -> Reply:
+        """The verdict for a branch ("is CI green on main?") or the list of runs (failed, running, a PR's)."""
         if mode == "verdict":
             on = branch or repo.default_branch
             runs = await github.workflow_runs(repo, branch=on)
             latest = list({r.name: r for r in reversed(runs)}.values())
             latest.sort(key=lambda r: -r.created_at)
-            return Answer.of(render.ci_verdict(repo, on, latest, buttons, where.note), **slots)
+            return render.ci_verdict(repo, on, latest, buttons, where.note)
         status = {"failed": "failure", "running": "in_progress"}.get(mode, "")
         runs = await github.workflow_runs(repo, branch=branch or "", status=status, limit=30)
         what = {"failed": "failed workflow runs", "running": "running workflow runs"}.get(mode, "recent workflow runs")
@@ -542,5 +739,5 @@ class ActionGithubWorkflowRuns(GitHubQuestion):
         if number is not None:
             what += f" (PR #{number})"
         total = len(runs) if mode != "list" else None
-        return Answer.of(render.run_list(repo, runs[:5], what, buttons, where.note, total=total), **slots)
+        return render.run_list(repo, runs[:5], what, buttons, where.note, total=total)
 

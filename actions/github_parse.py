@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from actions import timerange
 from actions.resolve import words
 
 # Words that describe the question, never which repository: what is left names a repository (or nothing).
@@ -43,6 +44,9 @@ _CUED = re.compile(r"\b(by|from|to|on|for|of|with)\s+" + _PERSON_TOKEN, re.IGNOR
 _AT = re.compile(r"@([A-Za-z][\w\-]*)")
 _TO_REVIEW = r"\s+(?:is\s+|are\s+)?(?:needs?|has|have|should|must|supposed|meant|asked|due)\s+to\s+(?:review|approve)"
 _REVIEWER = re.compile(_PERSON_TOKEN + _TO_REVIEW, re.IGNORECASE)
+# "what did okafor-c push this week?", "has Jonas committed anything?": the subject of a commit verb.
+_DOER = re.compile(r"\b(?:did|has|have)\s+" + _PERSON_TOKEN + r"\s+(?:push|commit|merge|land|ship|change|write)\w*",
+                   re.IGNORECASE)
 
 
 def is_payload(text: str) -> bool:
@@ -97,6 +101,7 @@ def person_mentions(text: str, entity: str | None, repo: str = "") -> list[tuple
         found += [(m.group(1), True) for m in _AT.finditer(text)]
         found += [(m.group(1), True) for m in _POSSESSIVE.finditer(text)]
         found += [(m.group(1), True) for m in _REVIEWER.finditer(text)]
+        found += [(m.group(1), True) for m in _DOER.finditer(text)]
         found += [(m.group(2), m.group(1).lower() in ("by", "from")) for m in _CUED.finditer(text)]
     repo_words = set(words(repo))
     result: list[tuple[str, bool]] = []
@@ -157,12 +162,41 @@ def pull_filters(text: str) -> dict[str, Any]:
         found["review"] = "changes_requested"
     elif _has(text, r"\bapproved\b(?!\s+by)"):
         found["review"] = "approved"
-    elif _has(text, r"\b(?:wait\w*|need\w*|awaiting|pending|require\w*)\s+(?:a\s+|for\s+|on\s+)?(?:code\s+)?review"
+    elif _has(text, r"\b(?:wait\w*|need\w*|awaiting|pending|require\w*|stuck|sitting|blocked)\s+"
+                    r"(?:a\s+|for\s+|on\s+|in\s+)?(?:code\s+)?review"
                     r"|\bunreviewed\b|\bnot\s+(?:yet\s+)?reviewed\b|\bto\s+review\b|\breview\s+queue\b"):
         found["review"] = "required"
     if _has(text, r"\bdrafts?\b"):
         found["draft"] = not _has(text, r"\b(?:not|no|non)[\s-]+drafts?\b")
+    elif _has(text, r"\b(?:stuck|stale|sitting|languishing)\b"):
+        found["draft"] = False  # a draft isn't stuck: its author hasn't asked for anything yet
+    older = older_than(text)
+    if older:
+        found["older_than"] = older
     return found
+
+
+_AGE = re.compile(r"\b(?:(?:(?:more|longer|older)\s+than|over|at\s+least)\s+|for\s+(?=\d))"
+                  r"(?P<n>\d+|an?|one|two|three|four|five|six|seven|ten|a\s+couple\s+of|a\s+few)\+?\s*"
+                  r"(?P<unit>h|hrs?|hours?|d|days?|w|wks?|weeks?|months?)\b", re.IGNORECASE)
+
+
+def older_than(text: str) -> str:
+    """'stuck for more than a day' → 'a day'; '' when no age is said. Kept as said and turned into seconds
+    when asked (`age_seconds`), so that a follow-up tomorrow still means "older than a day" then."""
+    match = _AGE.search(text) if not is_payload(text) else None
+    if not match:
+        return ""
+    amount = re.sub(r"^a\s+(couple\s+of|few)$", r"\1", match.group("n").lower())
+    return f"{amount} {match.group('unit').lower()}"
+
+
+def age_seconds(span: str) -> float | None:
+    """'a day' → 86400, '2 weeks' → 1209600; None when it can't be read."""
+    try:
+        return timerange.parse(f"last {span}").seconds
+    except (timerange.TimeRangeError, ValueError):
+        return None
 
 
 def issue_filters(text: str) -> dict[str, Any]:
@@ -228,6 +262,80 @@ def runs_mode(text: str) -> str:
     if _has(text, r"\b(?:show|list|runs|workflows|history|recent|latest|last)\b"):
         return "list"
     return ""
+
+
+# -- what the message points at ------------------------------------------------------------------------
+_IT = re.compile(r"\b(?:it|its|it['’]s)\b|\b(?:this|that|the\s+same)\s+(?:one|pr|pull\s+request)\b",
+                 re.IGNORECASE)
+_MANY = re.compile(r"\b(?:prs|pull\s+requests|pulls|which|any|all|every)\b", re.IGNORECASE)
+
+
+def about_it(text: str) -> bool:
+    """'who still needs to review it?', 'and its checks?', 'CI runs for that PR': about the one thing talked
+    about last, not a list ('which PRs need review?', 'any like it?')."""
+    return not is_payload(text) and bool(_IT.search(text)) and not _MANY.search(text)
+
+
+_OTHER = re.compile(r"\b(?:the\s+)?other\s+(?:repo|repository|project|one)\b", re.IGNORECASE)
+
+
+def the_other_repo(text: str) -> bool:
+    """'and the other repo?', 'what about the other one?'."""
+    return not is_payload(text) and bool(_OTHER.search(text))
+
+
+# Things opsbot can't do on GitHub (it only reads): asked as a request, not as a question about them.
+_WRITE = re.compile(r"^\W*(?:@?opsbot\W+)?(?:(?:please|pls|plz|now|ok|okay|go\s+ahead\s+and|can\s+you|could\s+you|"
+                    r"would\s+you|will\s+you)\s+)*(?P<verb>merge|approve|close|reopen|re-?open|rebase|squash|"
+                    r"re-?run|retry|cancel|delete|lock|assign|label|comment\s+on)\b", re.IGNORECASE)
+
+
+def write_request(text: str) -> str:
+    """'merge PR 85' → 'merge'; 'can 85 be merged?' → '' (a question, answered with the PR's state)."""
+    match = _WRITE.search(text) if not is_payload(text) else None
+    return match.group("verb").lower().replace("-", "") if match else ""
+
+
+_REPO_SLOT_WORDS = {"in", "of", "for", "from", "on"}
+_REPO_AFTER = re.compile(r"\b(?P<cue>in|of|for|from|on)\s+(?:the\s+)?(?:repo(?:sitory)?\s+)?(?P<name>[^\s,;!?]+)",
+                         re.IGNORECASE)
+_REPO_BEFORE = re.compile(r"(?P<name>[^\s,;!?]+)\s+(?:repo|repository)\b", re.IGNORECASE)
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-.]\w+)*", re.IGNORECASE)
+
+
+def repo_like(text: str, exclude: list[str] = (), cues: frozenset[str] | set[str] = frozenset(_REPO_SLOT_WORDS)) -> str:
+    """A name the message puts where a repository goes ('PRs in payments-api', 'the ledger-svc repo',
+    'PRs in ../../etc/passwd') that is written like one (joined by - _ . or /), or ''. Used to say such a name
+    is unknown instead of silently answering for everything. `cues`: the words that may introduce a
+    repository for this question ('on' introduces a branch for commits and CI runs)."""
+    if is_payload(text):
+        return ""
+    excluded = [e.lower() for e in exclude if e]
+    found = [m.group("name") for m in _REPO_AFTER.finditer(text) if m.group("cue").lower() in cues]
+    found += [m.group("name") for m in _REPO_BEFORE.finditer(text)]
+    for name in found:
+        name = name.lstrip("'\"`([").rstrip(".:'\"`)]")
+        if (not re.search(r"[A-Za-z]", name) or not re.search(r"\w[-_./]|[-_./]\w", name)
+                or _VERSION.fullmatch(name) or name.lower() in VOCABULARY
+                or any(name.lower() == e or name.lower() in e.split() for e in excluded)
+                or all(w in VOCABULARY for w in words(name))):
+            continue
+        return name
+    return ""
+
+
+_TITLE = re.compile(r"\bthe\s+(?P<words>[\w\-]+(?:\s+[\w\-]+){0,2})\s+(?:pr|pull\s+request)\b"
+                    r"|\b(?:pr|pull\s+request)\s+(?:about|on|for|titled|called|named)\s+['\"]?(?P<after>[^'\"?!.,]+)",
+                    re.IGNORECASE)
+
+
+def pull_title_words(text: str) -> str:
+    """'and the parquet PR?' → 'parquet'; 'the PR about HSM keys' → 'hsm keys': words of a PR's title."""
+    match = _TITLE.search(text) if not is_payload(text) else None
+    if not match:
+        return ""
+    said = match.group("words") or match.group("after") or ""
+    return " ".join(w for w in words(said) if w not in VOCABULARY and not w.isdigit())
 
 
 # -- branches ---------------------------------------------------------------------------------------------

@@ -440,6 +440,22 @@ async def commits(request: web.Request) -> web.Response:
     return paginate(request, [shapes.commit(repo, c) for c in found])
 
 
+async def contributors(request: web.Request) -> web.Response:
+    """Authors of the default branch's commits, most commits first, each a user with `contributions`
+    (GitHub answers 204 with no body for an empty repository)."""
+    repo = _repo(request)
+    if repo is None:
+        return not_found()
+    counts: dict[str, int] = {}
+    for commit in repo.commits_on(repo.default_branch):
+        counts[commit["author"]] = counts.get(commit["author"], 0) + 1
+    if not counts:
+        return web.Response(status=204)
+    shapes = _shapes(request)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0].lower()))
+    return paginate(request, [{**shapes.user(login), "contributions": n} for login, n in ranked])
+
+
 async def commit(request: web.Request) -> web.Response:
     repo = _repo(request)
     found = _commits_from(repo, request.match_info["ref"]) if repo else None
@@ -501,6 +517,31 @@ class SearchQuery:
         return query
 
 
+def _date_matches(value: str, at: float | None) -> bool:
+    """GitHub's date qualifiers: `<T`, `<=T`, `>T`, `>=T`, `T1..T2` (either side `*`) or a day `YYYY-MM-DD`;
+    T is a date or an ISO 8601 date-time (`2024-05-01T09:30:00Z`). A bare date covers the whole day (UTC)."""
+    if at is None:
+        return False
+
+    def moment(text: str, end_of_day: bool = False) -> float | None:
+        if text == "*":
+            return None
+        parsed = parse_iso(text if "T" in text else f"{text}T00:00:00+00:00")
+        return parsed + 86399 if parsed is not None and end_of_day and "T" not in text else parsed
+
+    for operator, test in (("<=", lambda t: at <= t), (">=", lambda t: at >= t),
+                           ("<", lambda t: at < t), (">", lambda t: at > t)):
+        if value.startswith(operator):
+            limit = moment(value[len(operator):], end_of_day=operator in ("<=", ">"))
+            return limit is not None and test(limit)
+    low, dots, high = value.partition("..")
+    if dots:
+        start, end = moment(low), moment(high, end_of_day=True)
+        return (start is None or at >= start) and (end is None or at <= end)
+    start, end = moment(value), moment(value, end_of_day=True)
+    return start is not None and end is not None and start <= at <= end
+
+
 def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
     """GitHub's issue search semantics for the qualifiers opsbot and people use."""
     labels = {name.lower() for name in item.get("labels") or []}
@@ -533,6 +574,7 @@ def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
             "base": lambda: is_pull and item["base"] == value,
             "no": lambda: {"assignee": not assignees, "label": not labels}.get(value_l, True),
             "involves": lambda: value_l in {item["user"].lower(), *assignees, *requested, *reviews},
+            "created": lambda: _date_matches(value, item["at"]),
         }
         check = tests.get(key)
         return True if check is None else check()
@@ -608,6 +650,7 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
         (f"{repo}/pulls/{{number}}/reviews", pull_reviews),
         (f"{repo}/pulls/{{number}}/requested_reviewers", requested_reviewers),
         (f"{repo}/compare/{{basehead:.+}}", compare),
+        (f"{repo}/contributors", contributors),
         (f"{repo}/commits", commits), (f"{repo}/commits/{{ref:.+}}/check-runs", check_runs),
         (f"{repo}/commits/{{ref:.+}}/status", combined_status), (f"{repo}/commits/{{ref:.+}}", commit),
         (f"{repo}/issues", issues), (f"{repo}/issues/{{number}}", issue),

@@ -383,3 +383,166 @@ def test_requests_per_question_once_names_are_known(pets: RunningSandbox, intent
     pets.state("github").counts.clear()
     ask(intent, text)
     assert 1 <= requests_made(pets) <= most
+
+
+# -- acceptance findings (Acme world) ------------------------------------------------------------------------------
+def turn(intent: str, text: str, slots: dict[str, Any], entities: dict[str, str] | None = None
+         ) -> tuple[str, dict[str, Any], list[dict]]:
+    """One turn of a conversation: the reply, the conversation's slots after it, the messages."""
+    reply, slots_set, messages = ask(intent, text, entities, slots=dict(slots))
+    return reply, {**slots, **slots_set}, messages
+
+
+def test_pr_follow_ups_stay_on_the_pr(acme: RunningSandbox) -> None:
+    # Finding 8: the NLU reads "who … review it" as the PR list; with a PR in context it is that PR's status.
+    _, slots, _ = turn("github_pr_status", "whats up with PR 87", {})
+    text, slots, _ = turn("github_pull_requests", "who still needs to review it?", slots)
+    assert text.startswith("PR #87 in acme/settlement-engine") and "waiting on mfernandes" in text
+    assert "#41" not in text and slots["last_question"] == "action_github_pr_status"
+    text, slots, _ = turn("follow_up", "and its checks?", slots)
+    assert text.startswith("PR #87") and "2 failing (unit-tests and integration (postgres))" in text
+
+
+def test_a_list_question_after_a_pr_is_still_a_list(acme: RunningSandbox) -> None:
+    _, slots, _ = turn("github_pr_status", "whats up with PR 87", {})
+    text, slots, _ = turn("github_pull_requests", "which PRs are waiting on review?", slots)
+    assert numbers(text) == [87, 41] and slots["github_pr"] is None
+    text, _, _ = turn("github_pull_requests", "who still needs to review it?", slots)
+    assert "PR #87 in" not in text  # after a list of two, "it" is no longer one PR
+
+
+def test_ci_runs_for_it_are_the_prs_runs(acme: RunningSandbox) -> None:
+    _, slots, _ = turn("github_pr_status", "pr 41 in card-vault?", {})
+    text, _, messages = turn("github_workflow_runs", "CI runs for it", slots)
+    assert text.startswith("No recent workflow runs on hsm-key-rotation (PR #41) in acme/card-vault")
+    assert "trunk" not in text and messages[0]["buttons"][0]["title"] == "Status of #41"
+    _, slots, _ = turn("github_pr_status", "status of PR 87", {})
+    text, slots, _ = turn("github_workflow_runs", "CI runs for it", slots)
+    assert "/runs/7303" in text and "/runs/7301" not in text and slots["github_pr"] == "87"
+
+
+def test_the_parquet_pr_is_found_by_its_title(acme: RunningSandbox) -> None:
+    _, slots, _ = turn("github_pr_status", "pr 41 in card-vault?", {})
+    text, slots, _ = turn("github_pr_status", "and the parquet PR?", slots)
+    assert text.startswith("PR #88 in acme/settlement-engine: Export ledger entries as Parquet")
+    text, _, _ = turn("github_workflow_runs", "CI runs for the parquet PR", slots)
+    assert "okafor/parquet-export (PR #88)" in text and "/runs/7304" in text
+    text, _, _ = turn("github_pr_status", "the PR about quantum teleportation", {})
+    assert text.startswith('No open PRs about "quantum teleportation" across acme')
+    text, _, _ = turn("github_pr_status", "what's the status of the renovate PR?", {})  # no title: its author
+    assert text.startswith("PR #85 in acme/settlement-engine")
+
+
+def test_commits_by_a_person(acme: RunningSandbox) -> None:
+    # Finding 9: the author is resolved (display name or login) and filters the commits.
+    text, slots, _ = turn("github_commits", "commits by jonas", {"github_repo": "acme/settlement-engine"})
+    assert text.startswith("Last 2 commits by jbecker on main in acme/settlement-engine")
+    assert "41e5d15" in text and "a248b8b" in text and "d896e92" not in text and "author=jbecker" in text
+    text, _, _ = turn("follow_up", "same for card-vault", slots)
+    assert text.startswith("No commits by jbecker on trunk in acme/card-vault") and "451598b" not in text
+    text, _, _ = turn("github_commits", "what did okafor-c push in the last 3 days?",
+                      {"github_repo": "acme/settlement-engine"}, {"time_range": "last 3 days"})
+    assert text.startswith("1 commit by okafor-c on main") and "4842de5" in text and "41e5d15" not in text
+    text, _, _ = turn("github_commits", "commits by kowalski", {})
+    assert text.startswith('I can\'t find a GitHub user "kowalski"') and "commit" not in text.split(".")[1:2][0]
+
+
+def test_commit_authors_include_contributors_outside_the_org(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Someone who commits but isn't an organisation member is still found, by a part of their login.
+    from tests.conftest import start_sandbox
+    from tests.github_support import point_github_at
+
+    world = tmp_path / "ledger.yaml"
+    world.write_text("""
+name: ledger
+github:
+  org: books
+  users: [{login: ana-dev, name: Ana Souza}]
+  repos:
+    - full_name: books/ledger-tools
+      default_branch: main
+      commits:
+        - {sha: 1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, author: kpark-contrib, message: "Parse CAMT.053", ago: 2h}
+        - {sha: 2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, author: ana-dev, message: "First commit", ago: 3d}
+""")
+    sandbox = start_sandbox(world)
+    try:
+        point_github_at(sandbox, monkeypatch)
+        text, _, _ = ask("github_commits", "commits by kpark")
+        assert text.startswith("Latest commit by kpark-contrib on main in books/ledger-tools") and "1111111" in text
+        assert "2222222" not in text
+    finally:
+        sandbox.stop_thread()
+
+
+def test_the_other_repo_asks_which_of_several(acme: RunningSandbox) -> None:
+    # Finding 16: two other repositories → which one (buttons); the click answers the list question there.
+    _, slots, _ = turn("github_pull_requests", "what PRs are open in settlement-engine?", {})
+    text, slots, messages = turn("follow_up", "and the other repo?", slots)
+    assert text.startswith("Which repository do you mean? card-vault, chargeback-desk?")
+    click = messages[0]["buttons"][0]["payload"]
+    assert click == '/github_pull_requests{"github_repo":"acme/card-vault"}'
+    text, _, _ = turn("github_pull_requests", click, slots, {"github_repo": "acme/card-vault"})
+    assert numbers(text) == [41] and "open PR in acme/card-vault" in text
+
+
+def test_the_other_repo_when_there_is_one(pets: RunningSandbox) -> None:
+    _, slots, _ = turn("github_pull_requests", "show me open PRs on spring-petclinic", {})
+    text, _, _ = turn("follow_up", "and the other repo?", slots)
+    assert numbers(text) == [34] and "in petclinic/petclinic-infra" in text
+
+
+def test_same_for_after_an_issue_number_lists_that_repos_issues(acme: RunningSandbox) -> None:
+    # Finding 16: an issue number belongs to its repository, and the list before it was left behind.
+    _, slots, _ = turn("github_issues", "what's assigned to chidi?", {})
+    _, slots, _ = turn("github_issues", "issue 86", slots)
+    text, _, _ = turn("follow_up", "same for card-vault", slots)
+    assert text.startswith("1 open issue in acme/card-vault") and numbers(text) == [39] and "okafor-c" not in text[:60]
+
+
+def test_merge_is_refused_plainly_with_the_prs_mergeability(acme: RunningSandbox) -> None:
+    # Finding 17: never an answer that reads as if it merged.
+    text, _, _ = ask("github_pr_status", "merge PR 85")
+    lines = text.splitlines()
+    assert lines[0] == "I can't merge pull requests: opsbot only reads GitHub, so nothing was changed."
+    assert "Mergeable into main. It is 4 commits behind main and needs updating." in text
+    assert "approved by jbecker" in text and lines[-1].endswith("/acme/settlement-engine/pull/85")
+    _, slots, _ = turn("github_pr_status", "status of #41", {})
+    text, _, _ = turn("github_pull_requests", "please merge it", slots)
+    assert text.startswith("I can't merge pull requests") and "PR #41 in acme/card-vault" in text
+    text, _, _ = ask("github_issues", "close issue 86")
+    assert text.startswith("I can't close issues") and "/acme/settlement-engine/issues/86" in text
+
+
+@pytest.mark.parametrize(("text", "entities", "said"), [
+    ("show me PRs in ../../etc/passwd", {}, "../../etc/passwd"),
+    ("open PRs in payments-api", {"github_repo": "payments-api"}, "payments-api"),
+    ("open PRs in payments-api", {}, "payments-api"),
+])
+def test_an_unknown_repository_is_said_with_the_ones_there_are(acme: RunningSandbox, text: str,
+                                                                 entities: dict[str, str], said: str) -> None:
+    # Finding 17 (and 13 for repositories): not silently the whole organisation, and never a bare "which one?".
+    reply, _, messages = ask("github_pull_requests", text, entities)
+    assert reply.startswith(f'I can\'t find a repository "{said}"') and "#88" not in reply
+    assert "settlement-engine, card-vault and chargeback-desk" in reply
+    assert messages[0]["buttons"][0]["payload"] == '/github_pull_requests{"github_repo":"acme/settlement-engine"}'
+
+
+def test_a_members_login_where_a_repo_could_go_is_a_person(acme: RunningSandbox) -> None:
+    text, _, _ = ask("github_pull_requests", "PRs for okafor-c")
+    assert numbers(text) == [88] and "by okafor-c" in text
+
+
+def test_prs_stuck_on_review_for_more_than_a_day(acme: RunningSandbox) -> None:
+    # Finding 20: age and review state filter; drafts are not stuck.
+    text, _, _ = ask("github_pull_requests", "any PRs stuck on review for more than a day?")
+    assert numbers(text) == [41] and "waiting on review opened more than a day ago" in text
+    text, _, _ = ask("github_pull_requests", "PRs older than 2 days in settlement-engine")
+    assert numbers(text) == [85]
+    text, _, _ = ask("github_pull_requests", "any PRs stuck for more than an hour?")
+    assert numbers(text) == [87, 41, 85] and "not counting drafts" in text
+
+
+def test_a_single_release_is_not_latest_1(acme: RunningSandbox) -> None:
+    text, _, _ = ask("github_releases", "list releases of card-vault")
+    assert text.startswith("Only one release of acme/card-vault:") and "v1.8.0" in text

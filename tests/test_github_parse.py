@@ -121,3 +121,81 @@ def test_name_words_leave_only_what_may_name_a_repo() -> None:
     assert parse.name_words("what changed on main since monday", ["since monday"]) == ""
     assert parse.name_words("is there an rc for the infra repo") == "infra"
     assert parse.looks_like_name("Maria Fernandes") and not parse.looks_like_name("spring-petclinic")
+
+
+# -- acceptance findings: follow-ups, write requests, unknown names, ages, authors ---------------------------------
+@pytest.mark.parametrize(("text", "about"), [
+    ("who still needs to review it?", True),
+    ("and its checks?", True),
+    ("CI runs for it", True),
+    ("what about that PR", True),
+    ("which PRs need review?", False),
+    ("any PRs like it?", False),
+    ("whats up with PR 87", False),
+])
+def test_about_it_means_the_one_thing_talked_about(text: str, about: bool) -> None:
+    assert parse.about_it(text) is about
+
+
+@pytest.mark.parametrize(("text", "verb"), [
+    ("merge PR 85", "merge"),
+    ("please merge it", "merge"),
+    ("@opsbot approve #41", "approve"),
+    ("can you rerun the failed workflow", "rerun"),
+    ("close issue 86", "close"),
+    ("can 85 be merged?", ""),
+    ("merged PRs this week", ""),
+    ("is #212 mergeable?", ""),
+])
+def test_write_requests_are_told_from_questions(text: str, verb: str) -> None:
+    assert parse.write_request(text) == verb
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("open PRs in payments-api", "payments-api"),
+    ("show me PRs in ../../etc/passwd", "../../etc/passwd"),
+    ("issues in the ledger-svc repo", "ledger-svc"),
+    ("release v2.4.1 in card-vault", "card-vault"),
+    ("open PRs on spring-petclinic", "spring-petclinic"),
+    ("what did okafor-c push this week?", ""),
+    ("PRs waiting on review from adam", ""),
+])
+def test_repo_like_names_where_a_repository_goes(text: str, name: str) -> None:
+    assert parse.repo_like(text) == name
+
+
+def test_repo_like_respects_cues_and_exclusions() -> None:
+    assert parse.repo_like("commits on feature/batch-retry", cues={"in", "from"}) == ""
+    assert parse.repo_like("PRs by okafor-c in payments-api", ["okafor-c"]) == "payments-api"
+
+
+def test_the_other_repo() -> None:
+    assert parse.the_other_repo("and the other repo?") and parse.the_other_repo("what about the other one")
+    assert not parse.the_other_repo("other PRs in card-vault")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("any PRs stuck on review for more than a day?", {"review": "required", "draft": False, "older_than": "a day"}),
+    ("PRs older than 2 weeks", {"older_than": "2 weeks"}),
+    ("prs open for 10+ days", {"state": "open", "older_than": "10 days"}),
+    ("PRs waiting over the last week", {}),
+    ("stuck draft PRs", {"draft": True}),
+])
+def test_age_and_stuck_filters(text: str, expected: dict) -> None:
+    assert parse.pull_filters(text) == expected
+
+
+def test_ages_are_read_as_seconds() -> None:
+    assert parse.age_seconds("a day") == 86400 and parse.age_seconds("2 weeks") == 14 * 86400
+    assert parse.age_seconds("36 h") == 36 * 3600
+
+
+def test_pull_title_words() -> None:
+    assert parse.pull_title_words("and the parquet PR?") == "parquet"
+    assert parse.pull_title_words("the PR about HSM keys") == "hsm keys"
+    assert parse.pull_title_words("what's the status of the open PR") == ""
+
+
+def test_the_subject_of_a_commit_verb_is_a_person() -> None:
+    assert parse.person_mentions("what did okafor-c push this week?", None) == [("okafor-c", True)]
+    assert parse.person_mentions("has Jonas committed anything today", None) == [("Jonas", True)]

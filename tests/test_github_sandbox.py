@@ -230,3 +230,22 @@ def test_world_github_users_accept_logins_and_display_names() -> None:
     validate(world, WORLD_SCHEMA)
     with pytest.raises(WorldError, match=r"github.users\[0\].login"):
         validate({"name": "w", "github": {"users": [{"name": "No Login"}], "repos": []}}, WORLD_SCHEMA)
+
+
+def test_contributors_of_the_default_branch_most_commits_first(api) -> None:
+    found = api(f"{REPO}/contributors").json()
+    assert [(c["login"], c["contributions"]) for c in found] == [("adam-sre", 2), ("dan-dev", 1)]
+    assert found[0]["type"] == "User" and found[0]["html_url"] == f"{api.base}/adam-sre"
+    assert api("/repos/petclinic/nope/contributors").status_code == 404
+
+
+@pytest.mark.parametrize(("qualifier", "expected"), [
+    ("created:<{day_and_half_ago}", [215, 212]),
+    ("created:>={day_and_half_ago}", [216, 34]),
+    ("created:*..{day_and_half_ago}", [215, 212]),
+    ("created:{day_and_half_ago}..*", [216, 34]),
+])
+def test_search_by_creation_time_as_github(api, qualifier: str, expected: list[int]) -> None:
+    moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 36 * 3600))
+    query = "is:pr is:open org:petclinic " + qualifier.format(day_and_half_ago=moment)
+    assert numbers(api("/search/issues", q=query, sort="created", order="desc").json()["items"]) == expected

@@ -53,7 +53,7 @@ def test_repositories_are_typed_and_cached(gh, pets: RunningSandbox) -> None:
 def test_stale_names_are_revalidated_with_an_etag(gh, pets: RunningSandbox,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     run(gh.repos())
-    monkeypatch.setattr(github_service, "NAMES_TTL", 0.0)
+    monkeypatch.setattr(gh._names, "ttl", 0.0)  # the lists are stale from now on
     before_requests, before_used = requests_made(pets), rate_used(pets)
     assert len(run(gh.repos())) == 2
     assert requests_made(pets) == before_requests + 1  # asked again…
@@ -101,7 +101,7 @@ def test_a_known_pull_request_is_revalidated_with_its_etag(gh, pets: RunningSand
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     repo = spring(gh)
     assert run(gh.pull_exists(repo, 212))
-    monkeypatch.setattr(github_service, "FRESH_SECONDS", 0.0)
+    monkeypatch.setattr(gh._pulls, "ttl", 0.0)  # a PR seen before is stale from now on
     before = rate_used(pets)
     pets.state("github").counts.clear()
     assert run(gh.pull_head(repo, 212)) == "feature/vet-search"
@@ -265,3 +265,28 @@ def test_calls_overlap_up_to_the_pool_size(gh, pets: RunningSandbox, monkeypatch
     assert seen["arrived_at_first_answer"] == size
     assert seen["most"] == size
     assert len(gh._idle) == size  # all returned to the pool
+
+
+def test_pull_queries_with_an_age_and_title_words() -> None:
+    repo = github_service.Repo("acme/card-vault", "card-vault", "acme", True, "https://github.com/acme/card-vault",
+                               "trunk")
+    created = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc).timestamp()
+    query = github_service.pull_query(Scope(repos=(repo,)), PullFilter(review="required", created_before=created))
+    assert query == "is:pr repo:acme/card-vault is:open review:required created:<2024-05-01T09:30:00Z"
+    # Words of a title stay words: nothing said becomes a qualifier or an operator.
+    words = github_service.pull_query(Scope(repos=(repo,)), PullFilter(words="parquet OR author:x"))
+    assert words == "is:pr repo:acme/card-vault is:open parquet author x in:title"
+
+
+def test_commits_by_author_and_contributors(gh) -> None:
+    repo = spring(gh)
+    assert [c.short_sha for c in run(gh.commits(repo, "main", author="adam-sre"))] == ["77c01b3", "9e8d7c6"]
+    assert [p.login for p in run(gh.contributors(repo))] == ["adam-sre", "dan-dev"]
+
+
+def test_words_that_cannot_be_a_login_are_not_asked_about(gh, pets: RunningSandbox) -> None:
+    pets.state("github").counts.clear()
+    assert run(gh.profile("../../script")) is None and run(gh.profile("dan dev")) is None
+    assert requests_made(pets) == 0
+    assert run(gh.profile("dependabot[bot]")).login == "dependabot[bot]"
+    assert run(gh.profile("adam-sre")).login == "adam-sre"

@@ -15,16 +15,17 @@ hold plain data (a pull request's raw JSON and ETag), never a PyGithub object bo
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from actions.services.cache import TTLCache
 from actions.services.errors import BackendError, Fault, in_thread
 from actions.settings import GitHubSettings, settings
 
@@ -34,6 +35,9 @@ PROFILE_TTL = 3600.0  # display names change even more rarely
 FRESH_SECONDS = 5.0  # a pull request fetched this recently is not asked again (probe, then detail)
 MAX_PAGES = 10
 POOL_SIZE = 4  # PyGithub clients (connections) per service: calls beyond this wait for a free one
+# A GitHub login: letters, digits, hyphens (Enterprise Managed Users add "_shortcode"), at most 39; apps' bots
+# end in "[bot]".
+LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,38}(?:\[bot\])?")
 T = TypeVar("T")
 
 
@@ -214,6 +218,8 @@ class PullFilter:
     checks: str = ""  # failure | success | pending
     draft: bool | None = None
     labels: tuple[str, ...] = ()
+    created_before: float | None = None  # opened before this time ("stuck for more than a day")
+    words: str = ""  # words of the title ("the parquet PR")
 
 
 @dataclass(frozen=True)
@@ -244,7 +250,19 @@ def pull_query(scope: Scope, wanted: PullFilter) -> str:
     parts += [f"status:{wanted.checks}"] if wanted.checks else []
     parts += [f"draft:{str(wanted.draft).lower()}"] if wanted.draft is not None else []
     parts += [_label(name) for name in wanted.labels]
+    parts += [f"created:<{_search_time(wanted.created_before)}"] if wanted.created_before is not None else []
+    parts += [*_search_words(wanted.words), "in:title"] if _search_words(wanted.words) else []
     return " ".join(parts)
+
+
+def _search_words(text: str) -> list[str]:
+    """Plain words only: nothing the user says becomes a qualifier or an operator of the query."""
+    return [w for w in re.findall(r"[^\W_]+", text) if w.upper() not in ("AND", "OR", "NOT")][:5]
+
+
+def _search_time(timestamp: float) -> str:
+    """Search qualifiers take ISO 8601 dates with an optional time: 2024-05-01T09:30:00Z."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def issue_query(scope: Scope, wanted: IssueFilter) -> str:
@@ -353,13 +371,6 @@ def latest_reviews(reviews: Sequence[Review]) -> list[Review]:
     return list(latest.values())
 
 
-@dataclass
-class _Cached:
-    value: Any
-    etag: str | None
-    fetched_at: float
-
-
 class GitHubService:
     """One GitHub (or Enterprise) as configured. Create via `service()`; no client exists before first use."""
 
@@ -370,11 +381,11 @@ class GitHubService:
         self._created = 0
         self._available = threading.Condition()
         self._held = threading.local()  # the client the current thread has borrowed
-        self._cache_lock = threading.Lock()  # the caches below are shared by every thread and client
-        self._names: dict[str, _Cached] = {}
-        self._profiles: dict[str, _Cached] = {}
-        # (repo, number) → (raw JSON, raw headers with the ETag, fetched at): data, not a client's object
-        self._pulls: OrderedDict[tuple[str, int], tuple[dict, dict, float]] = OrderedDict()
+        # Shared by every thread and client. Lists are revalidated with their ETag once stale; PRs keep their
+        # raw JSON and headers (data, not a client's object) and are revalidated after FRESH_SECONDS.
+        self._names: TTLCache[list[dict]] = TTLCache(NAMES_TTL)
+        self._profiles: TTLCache[Person | None] = TTLCache(PROFILE_TTL)
+        self._pulls: TTLCache[tuple[dict, dict]] = TTLCache(FRESH_SECONDS, max_entries=64)
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _new_client(self):
@@ -432,18 +443,16 @@ class GitHubService:
 
     def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
         """Every page of a list endpoint. The first page is asked conditionally (ETag) when cached."""
-        now = time.monotonic()
-        with self._cache_lock:
-            cached = self._names.get(path)
-        if cached is not None and now - cached.fetched_at < NAMES_TTL:
-            return cached.value
+        fresh = self._names.fresh(path)
+        if fresh is not None:
+            return fresh.value
+        cached = self._names.entry(path)
         requester = self._github().requester
-        conditional = {"If-None-Match": cached.etag} if cached is not None and cached.etag else {}
+        conditional = {"If-None-Match": cached.tag} if cached is not None and cached.tag else {}
         headers, data = requester.requestJsonAndCheck("GET", path, parameters={"per_page": 100, **(params or {})},
                                                       headers=conditional)
         if data is None and cached is not None:  # 304 Not Modified
-            with self._cache_lock:
-                cached.fetched_at = now
+            self._names.touch(path)
             return cached.value
         items = list(data or [])
         next_url = _next_link(headers)
@@ -453,9 +462,7 @@ class GitHubService:
             headers, page = requester.requestJsonAndCheck("GET", next_url)
             items.extend(page or [])
             next_url = _next_link(headers)
-        with self._cache_lock:
-            self._names[path] = _Cached(items, headers.get("etag") if not next_url else None, now)
-        return items
+        return self._names.put(path, items, tag=headers.get("etag") if not next_url else None)
 
     # -- names ----------------------------------------------------------------------------------------
     async def repos(self) -> list[Repo]:
@@ -477,14 +484,24 @@ class GitHubService:
         raw = await self._call(f"organisation {org}", self._get_all, f"/orgs/{urllib.parse.quote(org)}/members")
         return [Person(r["login"], "", r.get("html_url") or "") for r in raw]
 
+    async def contributors(self, repo: Repo) -> list[Person]:
+        """The people with commits in the repository (outside contributors and bots included; organisation
+        members who never committed are not). Cached like the other name lists."""
+        raw = await self._call(f"repository {repo.full_name}", self._get_all,
+                               f"/repos/{repo.full_name}/contributors")
+        return [Person(r["login"], "", r.get("html_url") or "") for r in raw or [] if r.get("login")]
+
     async def profiles(self, logins: Sequence[str]) -> list[Person]:
         """Display names (one request per login, cached an hour): only asked when a name isn't a login."""
         return [p for p in [await self.profile(login) for login in logins] if p is not None]
 
     async def profile(self, login: str) -> Person | None:
-        with self._cache_lock:
-            cached = self._profiles.get(login.lower())
-        if cached is not None and time.monotonic() - cached.fetched_at < PROFILE_TTL:
+        """The user `login`, or None. Words that can't be a login ("../../x", "a b") are not asked about: they
+        would otherwise become a path on the GitHub host."""
+        if not LOGIN.fullmatch(login):
+            return None
+        cached = self._profiles.fresh(login.lower())
+        if cached is not None:
             return cached.value
 
         def fetch() -> Person | None:
@@ -492,17 +509,14 @@ class GitHubService:
 
             try:
                 _headers, data = self._github().requester.requestJsonAndCheck(
-                    "GET", f"/users/{urllib.parse.quote(login)}")
+                    "GET", f"/users/{urllib.parse.quote(login, safe='[]')}")
             except GithubException as exc:
                 if exc.status == 404:
                     return None
                 raise
             return Person(data["login"], data.get("name") or "", data.get("html_url") or "")
 
-        person = await self._call(f"user {login}", fetch)
-        with self._cache_lock:
-            self._profiles[login.lower()] = _Cached(person, None, time.monotonic())
-        return person
+        return self._profiles.put(login.lower(), await self._call(f"user {login}", fetch))
 
     async def labels(self, repo: Repo) -> list[str]:
         raw = await self._call(f"repository {repo.full_name}", self._get_all, f"/repos/{repo.full_name}/labels")
@@ -562,31 +576,21 @@ class GitHubService:
         from github.PullRequest import PullRequest
 
         key = (repo.lower(), number)
-        with self._cache_lock:
-            known = self._pulls.get(key)
-        now = time.monotonic()
+        fresh = self._pulls.fresh(key)
+        if fresh is not None:  # just fetched: not asked again (its fetch time stays)
+            return self._github().create_from_raw_data(PullRequest, *fresh.value)
+        known = self._pulls.entry(key)
         try:
             if known is not None:
-                raw, headers, fetched = known
-                pull = self._github().create_from_raw_data(PullRequest, raw, headers)
-                if now - fetched < FRESH_SECONDS:  # just fetched: not asked again (its fetch time stays)
-                    with self._cache_lock:
-                        if key in self._pulls:
-                            self._pulls.move_to_end(key)
-                    return pull
+                pull = self._github().create_from_raw_data(PullRequest, *known.value)
                 pull.update()
             else:
                 pull = self._github().get_repo(repo).get_pull(number)
                 pull.complete()
         except UnknownObjectException:
-            with self._cache_lock:
-                self._pulls.pop(key, None)
+            self._pulls.forget(key)
             return None
-        with self._cache_lock:
-            self._pulls[key] = (pull.raw_data, pull.raw_headers, now)
-            self._pulls.move_to_end(key)
-            while len(self._pulls) > 64:
-                self._pulls.popitem(last=False)
+        self._pulls.put(key, (pull.raw_data, pull.raw_headers))
         return pull
 
     async def pull_exists(self, repo: Repo, number: int) -> bool:
@@ -651,14 +655,16 @@ class GitHubService:
         return await self._call(f"repository {repo.full_name}", fetch)
 
     async def commits(self, repo: Repo, branch: str = "", since: float | None = None, until: float | None = None,
-                      limit: int = 10) -> list[CommitInfo] | None:
-        """Newest first; None when the branch does not exist."""
+                      limit: int = 10, author: str = "") -> list[CommitInfo] | None:
+        """Newest first (by `author`, a login, when given); None when the branch does not exist."""
         def fetch() -> list[CommitInfo] | None:
             from github import GithubException
 
             args: dict[str, Any] = {}
             if branch:
                 args["sha"] = branch
+            if author:
+                args["author"] = author
             if since is not None:
                 args["since"] = datetime.fromtimestamp(since, timezone.utc)
             if until is not None:
