@@ -5,23 +5,28 @@ conversation's context slots), one facade call or two, a rendered reply."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from actions import grafana_alerts as alerts
 from actions import timerange
-from actions.base import Answer, Ask, QuestionAction, choose_reply
+from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply
 from actions.render import Reply
 from actions.render import grafana as render
 from actions.resolve import Candidate, Resolver, words
+from actions.services.errors import BackendError
 from actions.services.grafana import (
-    AlertInstance,
     AlertRule,
+    Annotation,
     Dashboard,
     GrafanaClient,
     Panel,
     PanelImage,
     RenderProblem,
+    Variable,
     grafana,
 )
 
@@ -29,6 +34,10 @@ PANEL_SLOT = "grafana_panel"
 DASHBOARD_SLOT = "grafana_dashboard"
 RANGE_SLOT = "grafana_range"
 KIND_SLOT = "grafana_annotation_kind"
+# The last alert question's filters (state, severities, environments, labels), kept by "what about sandbox?".
+ALERT_FILTERS_SLOT = "grafana_alert_filters"
+# A button's exact alert rule (its uid), when several rules fit the words.
+ALERT_RULE_ENTITY = "alert_rule"
 # "The value now" is the last sample of this recent window.
 NOW_WINDOW_MINUTES = 10
 DEPLOY_LOOKBACK = "last 90 days"
@@ -39,23 +48,33 @@ PANEL_GENERIC = {"graph", "graphs", "chart", "plot", "panel", "panels", "metric"
 DASHBOARD_GENERIC = {"dashboard", "dashboards", "board", "boards", "grafana", "the", "for", "of", "open"}
 DEPLOY_WORDS = {"deploy", "deploys", "deployed", "deployment", "deployments", "release", "released", "releases",
                 "rollout", "rolled", "ship", "shipped", "shipping"}
-ENV_ALIASES = {"prod": "production", "prd": "production", "live": "production", "stage": "staging", "stg": "staging",
-               "dev": "development", "qa": "qa", "test": "test"}
 
 
-def env_of(ask: Ask) -> str:
-    """The environment named (entity or word): 'production', 'staging', …"""
-    said = (ask.entity("env") or "").lower()
-    if said:
-        return ENV_ALIASES.get(said, said)
-    for word in words(ask.text):
-        if word in ENV_ALIASES or word in ("production", "staging", "development"):
-            return ENV_ALIASES.get(word, word)
-    return ""
+def env_of(ask: Ask, known: Sequence[str] = ()) -> str:
+    """The environment named: the NLU's entity, else a word of the message that is one of the `known`
+    (live) environments or a usual name ("prod" → production, "sandbox"); as the live system spells it when
+    it is one of the known."""
+    said = ask.entity("env")
+    heard = words(said) if said else words(ask.text)
+    found = alerts.named_envs(heard, known) or alerts.named_envs(heard, alerts.USUAL_ENVS)
+    if found:
+        return found[0]
+    return alerts.canonical_env(said) if said else ""
 
 
 def _pick_range(ask: Ask, remembered: str | None, default: str | None) -> timerange.TimeRange | None:
     return timerange.pick(ask.text, ask.entity("time_range"), remembered, default)
+
+
+def _with_unread_note(answer: Answer, ask: Ask, shown: str) -> Answer:
+    """When the words say a time that couldn't be read as a range ("for the 3rd"), the answer first says
+    which range it shows instead, rather than quietly showing another one."""
+    hint = None if ask.text.startswith("/") else timerange.unread(ask.text, ask.entity("time_range"))
+    if hint:
+        answer.replies.insert(0, render.time_problem_reply(
+            f'I couldn\'t read "{hint}" as a time range, so this shows {shown}. Try e.g. "since monday" or '
+            '"between 2pm and 4pm".'))
+    return answer
 
 
 def panel_candidates(panels: list[Panel]) -> list[Candidate]:
@@ -128,7 +147,8 @@ class ActionGrafanaMetricValue(GrafanaQuestion):
         else:
             series = await client.query(found, window.start_ms, window.end_ms)
             reply = render.metric_range_reply(found, series, window)
-        return Answer.of(reply, **self.remember(found, window))
+        shown = f'the range "{window.phrase}"' if window else "the value now"
+        return _with_unread_note(Answer.of(reply, **self.remember(found, window)), ask, shown)
 
 
 class ActionGrafanaGraph(GrafanaQuestion):
@@ -153,7 +173,7 @@ class ActionGrafanaGraph(GrafanaQuestion):
             reply = render.graph_reply(found, series, window, None, str(image))
         else:
             reply = render.graph_reply(found, series, window, image)
-        return Answer.of(reply, **self.remember(found, window))
+        return _with_unread_note(Answer.of(reply, **self.remember(found, window)), ask, f'the range "{window.phrase}"')
 
     @staticmethod
     async def _image(client: GrafanaClient, panel: Panel, window: timerange.TimeRange) -> PanelImage | RenderProblem:
@@ -163,69 +183,111 @@ class ActionGrafanaGraph(GrafanaQuestion):
             return problem
 
 
-def _named_labels(labels: dict[str, str], said: set[str]) -> dict[frozenset[str], str]:
-    """Label values the user named (a service, a host, a cluster), by their words; only those narrow the answer."""
-    return {frozenset(words(v)): v for k, v in labels.items()
-            if k not in ("alertname", "grafana_folder", "severity", "env", "environment") and words(v)
-            and set(words(v)) <= said}
+@dataclass(frozen=True)
+class EnvPick:
+    """The environments a question names, as the live system spells them; `unknown` when the one asked
+    about is on no alert rule and no dashboard variable (the answer says so)."""
 
-
-@dataclass
-class AlertSelection:
-    """The alerts a question is about: firing or pending, of the severities, environment and labels named."""
-
-    active: list[tuple[AlertRule, AlertInstance]]
-    severities: set[str]
-    env: str
-    named: dict[frozenset[str], str]
-
-    @property
-    def scope(self) -> str:
-        named = "for " + ", ".join(sorted(self.named.values())) if self.named else ""
-        parts = [f"in {self.env}" if self.env else "", named]
-        return " ".join(p for p in parts if p)
-
-
-def select_alerts(rules: list[AlertRule], text: str, env: str) -> AlertSelection:
-    said = set(words(text))
-    known = {r.severity.lower() for r in rules if r.severity}
-    severities = {s for s in said | {w.rstrip("s") for w in said} if s in known}  # "criticals" too
-    named = {key: value for rule in rules for instance in rule.instances
-             for key, value in _named_labels({**rule.labels, **instance.labels}, said).items()}
-    active: list[tuple[AlertRule, AlertInstance]] = []
-    for rule in rules:
-        if severities and rule.severity.lower() not in severities:
-            continue
-        for instance in rule.instances:
-            labels = {**rule.labels, **instance.labels}
-            if not (instance.firing or instance.pending):
-                continue
-            if env and labels.get("env", labels.get("environment", "")).lower() != env:
-                continue
-            if named and not any(value <= set(words(" ".join(labels.values()))) for value in named):
-                continue
-            active.append((rule, instance))
-    # firing before pending, the most severe first, the oldest first
-    active.sort(key=lambda pair: (not pair[1].firing, render.severity_rank(pair[0].severity),
-                                  pair[1].active_at or time.time()))
-    return AlertSelection(active, severities, env, named)
+    names: tuple[str, ...] = ()
+    unknown: str = ""
 
 
 class ActionGrafanaAlerts(GrafanaQuestion):
-    """"what's firing?", "is anything on fire?", "any critical alerts?", "what's pending in staging?"."""
+    """"what's firing?", "is anything on fire?", "any critical alerts?", "what's pending in staging?", and
+    one rule: "is the decline ratio alert ok?", "details on the acquirer alert"."""
 
     action_name: ClassVar[str] = "action_grafana_alerts"
 
     async def answer(self, ask: Ask) -> Answer:
         client = grafana()
-        selection = select_alerts(await client.alert_rules(), ask.text, env_of(ask))
-        state = (ask.entity("alert_state") or "").lower()
-        include_pending = state in ("pending", "all") or "pending" in words(ask.text)
-        shown = [pair for pair in selection.active if pair[1].firing or include_pending]
-        hidden = [pair for pair in selection.active if pair not in shown]
-        reply = render.alerts_reply(shown, hidden, "/".join(sorted(selection.severities)), selection.scope,
-                                    client.absolute("/alerting/list"), include_pending)
-        return Answer.of(reply)
+        rules = await client.alert_rules()
+        text = "" if ask.text.startswith("/") else ask.text  # a button's payload has no words
+        said = words(timerange.without(text))
+        envs = await self._envs(ask, said, rules, client)
+        asked = alerts.AlertFilters(alerts.state_asked(said, ask.entity("alert_state")),
+                                    alerts.severities_named(said, rules), envs.names, alerts.labels_named(said, rules))
+        filters = self._earlier(ask, said).then(asked)
+        slots = {ALERT_FILTERS_SLOT: filters.as_slot()}
+        named = self._named_rules(ask, rules, text)
+        if len(named) == 1:
+            return Answer.of(await self._one_rule(client, named[0], filters), **slots)
+        if named:
+            return Answer.of(render.alert_rules_reply(named, client.absolute("/alerting/list"), ALERT_RULE_ENTITY),
+                             **slots)
+        note = self._note(ask, said, rules, envs, asked)
+        active = alerts.select_alerts(rules, filters, render.severity_rank)
+        shown = [pair for pair in active if pair[1].firing or filters.include_pending]
+        hidden = [pair for pair in active if pair not in shown]
+        reply = render.alerts_reply(shown, hidden, "/".join(filters.severities), filters.scope,
+                                    client.absolute("/alerting/list"), filters.include_pending, note)
+        return Answer.of(reply, **slots)
+
+    @staticmethod
+    def _earlier(ask: Ask, said: list[str]) -> alerts.AlertFilters:
+        """The filters of the alert question just answered, when this one follows it up ("what about sandbox?",
+        "only the critical ones", the "Include pending" button); none for a question of its own."""
+        after_alerts = ask.slot(LAST_QUESTION_SLOT) == ActionGrafanaAlerts.action_name
+        clicked = ask.text.startswith("/") and "{" in ask.text
+        if ask.intent == "follow_up" or (after_alerts and (alerts.refines(said) or clicked)):
+            return alerts.AlertFilters.from_slot(ask.slot(ALERT_FILTERS_SLOT))
+        return alerts.AlertFilters()
+
+    @staticmethod
+    async def _envs(ask: Ask, said: list[str], rules: list[AlertRule], client: GrafanaClient) -> EnvPick:
+        """The environments named, resolved against the alert labels first, then the dashboards' $env variables
+        (fetched only when the labels don't have it), then the usual names (an environment nothing carries)."""
+        entity = ask.entity("env")
+        heard = words(entity) if entity else said
+        found = alerts.named_envs(heard, alerts.rule_envs(rules))
+        if found:
+            return EnvPick(tuple(found))
+        usual = alerts.named_envs(heard, alerts.USUAL_ENVS)
+        if not (entity or usual):
+            return EnvPick()
+        found = alerts.named_envs(heard, alerts.variable_envs(await _variables(client)))
+        if found:
+            return EnvPick(tuple(found))
+        name = alerts.canonical_env(entity) if entity else usual[0]
+        return EnvPick((name,), unknown=name)
+
+    @staticmethod
+    def _named_rules(ask: Ask, rules: list[AlertRule], text: str) -> list[AlertRule]:
+        said = ask.entity(ALERT_RULE_ENTITY)
+        exact = [rule for rule in rules if said and rule.uid == said]
+        return exact or alerts.named_rules(rules, text)
+
+    @staticmethod
+    def _note(ask: Ask, said: list[str], rules: list[AlertRule], envs: EnvPick, asked: alerts.AlertFilters) -> str:
+        """What the answer assumed: an environment no alert carries, or a follow-up's words that named nothing."""
+        if envs.unknown:
+            return render.unknown_env_note(envs.unknown, alerts.rule_envs(rules))
+        if ask.intent != "follow_up" or asked != alerts.AlertFilters(state=asked.state):
+            return ""
+        explained = {w for value in (*asked.labels, *asked.severities) for w in words(value)}
+        ignored = alerts.unexplained(said, explained | alerts.title_hits(rules, said))
+        return render.ignored_words_note(ignored) if ignored else ""
+
+    async def _one_rule(self, client: GrafanaClient, rule: AlertRule, filters: alerts.AlertFilters) -> Reply:
+        """One rule's state; for instances that aren't firing or pending (Grafana sends no value for them),
+        what the rule's panel reads now, when the rule is linked to one."""
+        narrowed = alerts.AlertFilters(envs=filters.envs, labels=filters.labels)
+        instances = [i for i in rule.instances if alerts.instance_matches(rule, i, narrowed)] or list(rule.instances)
+        reading = ""
+        if rule.dashboard_uid and rule.panel_id is not None and not any(i.value is not None for i in instances):
+            panel = await client.panel(rule.dashboard_uid, rule.panel_id)
+            if panel is not None:
+                now_ms = int(time.time() * 1000)
+                series = await client.query(panel, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
+                reading = render.panel_reading(panel, series)
+        return render.alert_rule_reply(rule, instances, reading, client.absolute("/alerting/list"))
+
+
+async def _variables(client: GrafanaClient) -> list[Variable]:
+    """Dashboards' template variables; a Grafana that won't show them leaves the alert answer as it is."""
+    try:
+        return await client.variables()
+    except BackendError:
+        return []
 
 
 class ActionGrafanaDashboards(GrafanaQuestion):
@@ -286,7 +348,7 @@ class ActionGrafanaAnnotations(GrafanaQuestion):
             slots[DASHBOARD_SLOT] = board.uid
         url = board.url if board else client.absolute("/dashboards")
         if deploys:
-            env = env_of(ask)
+            env = env_of(ask, _tagged_envs(items))
             found = [a for a in items if _is_deploy(a.text, a.tags) and (not env or _mentions(a.text, a.tags, env))]
             return Answer.of(render.deploy_reply(found, env, window, by_uid, url), **slots)
         return Answer.of(render.annotations_reply(items, board.title if board else "", window, by_uid, url), **slots)
@@ -299,7 +361,7 @@ class ActionGrafanaAnnotations(GrafanaQuestion):
         if said and resolver.by_key(said):
             return resolver.by_key(said).data  # type: ignore[union-attr,return-value]
         text = " ".join(w for w in words(timerange.without(ask.text))
-                        if w not in DEPLOY_WORDS and w not in ENV_ALIASES and w not in ("production", "staging"))
+                        if w not in DEPLOY_WORDS and not alerts.named_envs([w], alerts.USUAL_ENVS))
         resolution = resolver.resolve(said or text)
         if resolution.found:
             return resolution.match.data  # type: ignore[union-attr,return-value]
@@ -307,10 +369,16 @@ class ActionGrafanaAnnotations(GrafanaQuestion):
         return remembered.data if remembered else None  # type: ignore[return-value]
 
 
+def _tagged_envs(items: Sequence[Annotation]) -> list[str]:
+    """Environments annotations are tagged with as `env:sandbox` or `environment=eu-prod`."""
+    pairs = (re.split(r"[:=]", tag, maxsplit=1) for item in items for tag in item.tags if re.search(r"[:=]", tag))
+    return sorted({value.strip() for key, value in pairs if alerts.is_env_label(key.strip()) and value.strip()})
+
+
 def _is_deploy(text: str, tags: tuple[str, ...]) -> bool:
     return bool(set(words(" ".join(tags))) & DEPLOY_WORDS or set(words(text)) & DEPLOY_WORDS)
 
 
 def _mentions(text: str, tags: tuple[str, ...], env: str) -> bool:
-    said = set(words(text)) | set(words(" ".join(tags)))
-    return env in said or any(alias in said for alias, full in ENV_ALIASES.items() if full == env)
+    """An annotation is about the environment when its text or tags say it (or an alias: prod for production)."""
+    return bool(alerts.named_envs([*words(text), *words(" ".join(tags))], [env]))

@@ -1,11 +1,12 @@
 """Time ranges as people say them → [start, end] for Grafana.
 
 "last 6 hours", "past 30m", "over the last week", "since yesterday 6pm", "since monday", "this morning",
-"today", "yesterday", "last night", "between 2pm and 4pm", "now-6h". Absolute times are read with dateparser
-(relative to the local clock, preferring the past); the named parts of a day are ours. A phrase is kept as
-said (for the `grafana_range` slot) and parsed again whenever it is used, so "the last hour" always means
-the last hour of now. A range the user cannot mean (it starts in the future, or ends before it starts)
-raises `TimeRangeError` with a sentence for the user.
+"today", "yesterday", "last night", "on monday", "last tuesday", "between 2pm and 4pm", "from tomorrow 9am to
+10am", "now-6h". Absolute times are read with dateparser (relative to the local clock, preferring the past);
+the named parts of a day are ours. A phrase is kept as said (for the `grafana_range` slot) and parsed again
+whenever it is used, so "the last hour" always means the last hour of now. A range the user cannot mean (it
+is in the future, "tomorrow", "next week"; or it ends before it starts) raises `TimeRangeError` with a
+sentence for the user: a future range is never quietly replaced by an earlier one.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ _NUM = r"(?:\d+(?:\.\d+)?|couple of|couple|few|an?|one|two|three|four|five|six|s
 _UNIT = "(?:" + "|".join(pattern for pattern, _ in _UNITS) + ")"
 _NAMED = ("this morning", "this afternoon", "this evening", "tonight", "last night", "overnight", "today",
           "yesterday", "this week", "this month", "the weekend", "last weekend")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
 
 LAST = re.compile(rf"\b(?:last|past|previous|prior)\s+(?:(?P<n>{_NUM})\s*)?(?P<unit>{_UNIT})\b", re.IGNORECASE)
 GRAFANA = re.compile(r"\bnow-(?P<n>\d+)(?P<unit>[smhdw])\b", re.IGNORECASE)
@@ -37,6 +41,18 @@ NAMED = re.compile(r"\b(?P<name>" + "|".join(_NAMED) + r")\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\s+(?P<when>[^?!,;]+)", re.IGNORECASE)
 BETWEEN = re.compile(r"\b(?:between|from)\s+(?P<a>[^?!,;]+?)\s+(?:and|to|until|till)\s+(?P<b>[^?!,;]+)",
                      re.IGNORECASE)
+# A whole day: "on monday", "last tuesday", "friday" (the latest one that has begun).
+DAY = re.compile(r"\b(?:(?P<last>last)\s+|on\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+# Ranges that have not happened yet: said so, never replaced by another range.
+FUTURE = re.compile(r"\b(?:(?:the\s+day\s+after\s+)?tomorrow(?:\s+(?:morning|afternoon|evening|night))?"
+                    r"|next\s+(?:week|month|year|hour|" + "|".join(_WEEKDAYS) + r")|later\s+today)\b",
+                    re.IGNORECASE)
+# Words that say "a time" even when no range could be read from them ("for the 3rd", "at noon on the 5th").
+_TIME_HINT = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:am|pm)|\d{1,2}:\d\d|noon|midnight|tonight|tomorrow|yesterday|"
+                        r"today|morning|afternoon|evening|weekend|ago|\d{1,2}(?:st|nd|rd|th)|"
+                        + "|".join((*_WEEKDAYS, *_MONTHS)) + r")\b", re.IGNORECASE)
+# A time of day without a date ("10am", "16:30", "noon"): it belongs to the other end's day.
+_BARE_TIME = re.compile(r"\s*(?:\d{1,2}(?::\d\d)?\s*(?:am|pm)?|\d{1,2}:\d\d|noon|midday|midnight)\s*", re.IGNORECASE)
 # Words that end a "since …" phrase: dateparser would happily read "yesterday 6pm on the" as a time.
 _NOT_TIME_WORDS = {"on", "in", "for", "of", "to", "with", "please", "and", "graph", "chart", "dashboard",
                    "panel", "by", "from"}
@@ -53,6 +69,9 @@ class TimeRange:
     start: datetime
     end: datetime
     phrase: str
+    # False when the range ended before now ("yesterday", "between 9am and 10am" at 3pm): its last value is
+    # a value at its end, not the value now.
+    ends_now: bool = True
 
     @property
     def start_ms(self) -> int:
@@ -159,11 +178,20 @@ def find(text: str, now: datetime | None = None) -> str | None:
         found = _leading_moment(since.group("when").split(), now)
         if found:
             return f"since {found[1]}"
-    for pattern in (LAST, GRAFANA, NAMED):
+    for pattern in (FUTURE, LAST, GRAFANA, NAMED, DAY):
         match = pattern.search(text)
         if match:
             return match.group(0).strip()
     return None
+
+
+def unread(text: str, entity: str | None = None, now: datetime | None = None) -> str | None:
+    """Words that say a time ("the 3rd", "march") in a message from which no range could be read, or None;
+    the caller then says which range it used instead of quietly showing another one."""
+    if find(entity or "", now) or find(text, now):
+        return None
+    hint = _TIME_HINT.search(f"{entity or ''} {text}")
+    return hint.group(0) if hint else None
 
 
 def without(text: str, now: datetime | None = None) -> str:
@@ -182,37 +210,73 @@ def parse(phrase: str, now: datetime | None = None) -> TimeRange:
     """[start, end] for a phrase that `find` returned (or one remembered from earlier)."""
     now = _now(now)
     text = phrase.strip()
-    start: datetime | None = None
-    end = now
-    match = BETWEEN.fullmatch(text)
-    if match:
-        start = _moment(match.group("a"), now, "current_period")
-        end_at = _moment(match.group("b"), now, "current_period")
-        if start is None or end_at is None:
-            raise TimeRangeError(f'I couldn\'t read "{text}" as two times.')
-        if end_at <= start:
-            raise TimeRangeError(f"That range ends ({end_at:%a %H:%M}) before it starts ({start:%a %H:%M}). "
-                                 'Try e.g. "between 2pm and 4pm".')
-        end = min(end_at, now)
-    elif (match := SINCE.fullmatch(text)) is not None:
+    if FUTURE.fullmatch(text):
+        raise TimeRangeError(f'That range is in the future ("{text}"; it\'s {now:%a %H:%M} now). '
+                             'I can only show what already happened: try "the last 6 hours" or "yesterday".')
+    start, end = _bounds(text, now)
+    if start >= now:
+        raise TimeRangeError(f"That range is in the future ({_span(start, end)}; it's {now:%a %H:%M} now). "
+                             "I can only show what already happened.")
+    return TimeRange(start, min(end, now), text, ends_now=end >= now)
+
+
+def _bounds(text: str, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end] as said, before it is cut off at now (the end may lie in the future)."""
+    if (match := BETWEEN.fullmatch(text)) is not None:
+        return _between(match.group("a"), match.group("b"), now)
+    if (match := SINCE.fullmatch(text)) is not None:
         start = _moment(match.group("when"), now)
         if start is None:
             raise TimeRangeError(f'I couldn\'t read "{match.group("when")}" as a time. '
                                  'Try "since yesterday 6pm" or "since 9am".')
-    elif (match := LAST.fullmatch(text) or GRAFANA.fullmatch(text)) is not None:
+        return start, now
+    if (match := LAST.fullmatch(text) or GRAFANA.fullmatch(text)) is not None:
         seconds = _amount(match.group("n")) * _unit_seconds(match.group("unit"))
         if seconds <= 0:
             raise TimeRangeError(f'"{text}" is an empty range. Try "the last hour".')
-        start = now - timedelta(seconds=seconds)
-    elif (match := NAMED.fullmatch(text)) is not None:
-        start, end = _named(match.group("name"), now)
-    else:
-        raise TimeRangeError(f'I couldn\'t read "{text}" as a time range. '
-                             'Try "the last 6 hours", "since yesterday 6pm" or "this morning".')
-    if start >= now:
-        raise TimeRangeError(f'"{text}" starts in the future ({start:%a %d %b %H:%M}; it\'s {now:%H:%M} now). '
-                             "I can only show what already happened.")
-    return TimeRange(start, end, text)
+        return now - timedelta(seconds=seconds), now
+    if (match := NAMED.fullmatch(text)) is not None:
+        return _named(match.group("name"), now)
+    if (match := DAY.fullmatch(text)) is not None:
+        return _day(match.group("day"), bool(match.group("last")), now)
+    raise TimeRangeError(f'I couldn\'t read "{text}" as a time range. '
+                         'Try "the last 6 hours", "since yesterday 6pm" or "this morning".')
+
+
+def _between(first: str, second: str, now: datetime) -> tuple[datetime, datetime]:
+    """"between 2pm and 4pm", "from tomorrow 9am to 10am": a bare time of day ("10am") is on the day the
+    other end names ("tomorrow"), not today."""
+    start, end = _moment(first, now, "current_period"), _moment(second, now, "current_period")
+    if start is None or end is None:
+        raise TimeRangeError(f'I couldn\'t read "{first} … {second}" as two times.')
+    first_bare, second_bare = bool(_BARE_TIME.fullmatch(first)), bool(_BARE_TIME.fullmatch(second))
+    if second_bare and not first_bare:
+        end = datetime.combine(start.date(), end.timetz())
+        end += timedelta(days=1) if end <= start else timedelta(0)  # "from friday 10pm to 2am"
+    elif first_bare and not second_bare:
+        start = datetime.combine(end.date(), start.timetz())
+    if end <= start:
+        raise TimeRangeError(f"That range ends ({end:%a %H:%M}) before it starts ({start:%a %H:%M}). "
+                             'Try e.g. "between 2pm and 4pm".')
+    return start, end
+
+
+def _day(name: str, strictly_before_today: bool, now: datetime) -> tuple[datetime, datetime]:
+    """The latest <weekday> that has begun ("on monday"), or the one before today ("last monday")."""
+    today = _midnight(now)
+    back = (today.weekday() - _WEEKDAYS.index(name.lower())) % 7
+    if back == 0 and strictly_before_today:
+        back = 7
+    start = today - timedelta(days=back)
+    return start, start + timedelta(days=1)
+
+
+def _span(start: datetime, end: datetime) -> str:
+    if end <= start:  # "since tomorrow": only the start was said
+        return f"from {start:%a %d %b %H:%M}"
+    if start.date() == end.date():
+        return f"{start:%a %d %b %H:%M}–{end:%H:%M}"
+    return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
 
 
 def pick(text: str, entity: str | None = None, remembered: str | None = None, default: str | None = DEFAULT_PHRASE,

@@ -56,6 +56,7 @@ class DashboardModel:
     folder: dict | None
     tags: list[str]
     panels: list[PanelModel] = field(default_factory=list)
+    variables: dict[str, list[str]] = field(default_factory=dict)  # custom template variables, current first
 
     @property
     def url(self) -> str:
@@ -80,7 +81,9 @@ class GrafanaWorld:
         for index, raw in enumerate(section.get("dashboards") or [], start=100):
             folder = self.folders.get(raw.get("folder") or "")
             model = DashboardModel(index, raw["uid"], raw["title"], slugify(raw["title"]), folder,
-                                   list(raw.get("tags") or []))
+                                   list(raw.get("tags") or []),
+                                   variables={str(k): [str(v) for v in values]
+                                              for k, values in (raw.get("variables") or {}).items()})
             for panel in raw.get("panels") or []:
                 expr = panel.get("expr") or f'{slugify(raw["uid"]).replace("-", "_")}:' \
                                             f'{slugify(panel["title"]).replace("-", "_")}'
@@ -136,13 +139,25 @@ def panel_json(panel: PanelModel, index: int) -> dict:
     return body
 
 
+def variable_json(name: str, values: list[str]) -> dict:
+    """A custom template variable as Grafana 11 saves it: the current value, the options, the query."""
+    current = values[0] if values else ""
+    return {
+        "current": {"selected": True, "text": current, "value": current}, "hide": 0, "includeAll": False,
+        "label": name.capitalize(), "multi": False, "name": name,
+        "options": [{"selected": value == current, "text": value, "value": value} for value in values],
+        "query": ",".join(values), "skipUrlSync": False, "type": "custom",
+    }
+
+
 def dashboard_json(dashboard: DashboardModel, started_at: float) -> dict:
     folder = dashboard.folder or {"id": 0, "uid": "", "title": "General"}
     return {
         "dashboard": {
             "id": dashboard.id, "uid": dashboard.uid, "title": dashboard.title, "tags": dashboard.tags,
             "timezone": "browser", "editable": True, "graphTooltip": 0, "schemaVersion": 39, "version": 3,
-            "time": {"from": "now-6h", "to": "now"}, "refresh": "30s", "templating": {"list": []},
+            "time": {"from": "now-6h", "to": "now"}, "refresh": "30s",
+            "templating": {"list": [variable_json(name, values) for name, values in dashboard.variables.items()]},
             "annotations": {"list": [{"builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"},
                                       "enable": True, "hide": True, "name": "Annotations & Alerts",
                                       "type": "dashboard"}]},

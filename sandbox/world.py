@@ -166,11 +166,21 @@ def _series_spec(value: Any, where: str) -> None:
         raise WorldError(f"{where}: expected sine(a, b), ramp(a, b), steps(a, b) or none, got {value!r}")
 
 
+def _dashboard_variables(value: Any, where: str) -> None:
+    """`variables: {env: [production, staging]}`: a dashboard's custom template variables, current value first."""
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and isinstance(values, list) and values and all(isinstance(v, str) for v in values)
+        for name, values in value.items()
+    ):
+        raise WorldError(f"{where}: expected a mapping of variable names to non-empty lists of values")
+
+
 GRAFANA = {
     "version": opt(str),
     "folders": opt([str]),
     "dashboards": req([{
         "uid": req(str), "title": req(str), "folder": opt(str), "tags": opt([str]),
+        "variables": opt(_dashboard_variables),
         "panels": opt([{
             "id": req(int), "title": req(str), "unit": opt(str), "current": req((int, float)),
             "series": opt(_series_spec), "type": opt(str), "description": opt(str), "expr": opt(str),

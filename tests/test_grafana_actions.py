@@ -197,7 +197,7 @@ def test_what_happened_on_the_overview_dashboard(petclinic) -> None:
 
 def test_a_time_nobody_can_mean_gets_a_clear_answer(petclinic) -> None:
     messages, _ = ask(ActionGrafanaGraph(), "graph the error rate since tomorrow", "grafana_graph")
-    assert "starts in the future" in texts(messages) and not images(messages)
+    assert "That range is in the future" in texts(messages) and not images(messages)
     assert grafana_stats(petclinic) == {}  # nothing asked of Grafana
 
 
@@ -215,6 +215,7 @@ def test_acme_alerts_most_severe_first(acme) -> None:
     ("question", "expected"),
     [
         ("how far behind is the replication lag", "Replication lag (Ledger Postgres) is 4.2 s right now."),
+        ("how far behind is the ledger replica", "Replication lag (Ledger Postgres) is 4.2 s right now."),
         ("acquirer round trip right now", "Acquirer round trip p99 (Card Gateway) is 640 ms right now."),
         ("how many unsettled transactions", "Unsettled transactions (Settlement Engine) is 1.84 K right now."),
         ("how long does the settlement batch take", "Batch runtime (Settlement Engine) is 45 min 30 s right now."),
@@ -303,3 +304,40 @@ def test_acme_alerts_filtered_by_the_labels_named(acme, question: str, first_lin
     messages, _ = ask(ActionGrafanaAlerts(), question, "grafana_alerts")
     answer = texts(messages)
     assert answer.splitlines()[0] == first_line and shown in answer and not_shown not in answer
+
+
+# --- acceptance findings 11 and 7: time ranges for graphs, and environments for deploys -------------------------
+GRAPHED = {"grafana_panel": "card-gateway:2", "grafana_dashboard": "card-gateway",
+           "grafana_range": "between 2pm and 4pm", "last_question": "action_grafana_graph"}
+
+
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [("graph it for tomorrow", None),
+     ("graph decline ratio from tomorrow 9am to 10am", [{"entity": "time_range", "value": "9am"},
+                                                        {"entity": "time_range", "value": "10am"}])],
+)
+def test_a_graph_of_a_future_range_says_it_is_in_the_future(acme, question: str, entities: list | None) -> None:
+    reset_stats(acme)
+    messages, slots = ask(ActionGrafanaGraph(), question, "grafana_graph", slots=GRAPHED, entities=entities)
+    assert texts(messages).startswith("That range is in the future (") and not images(messages)
+    assert "grafana_range" not in slots and grafana_stats(acme) == {}  # not the old range, silently
+
+
+def test_the_last_value_of_a_past_range_is_when_it_was_not_now(acme) -> None:
+    messages, _ = ask(ActionGrafanaGraph(), "show me a chart of decline ratio yesterday", "grafana_graph")
+    answer = texts(messages)
+    assert answer.startswith("Decline ratio (Card Gateway) yesterday (") and images(messages)
+    assert re.search(r": at 00:00 \d+(\.\d+)? % \(min ", answer) and ": now " not in answer
+
+
+def test_time_words_that_are_not_a_range_are_said_not_ignored(acme) -> None:
+    messages, _ = ask(ActionGrafanaGraph(), "graph it for the 3rd", "grafana_graph", slots=GRAPHED)
+    first, second = (m["text"] for m in messages if m.get("text"))
+    assert first.startswith('I couldn\'t read "3rd" as a time range, so this shows the range "between 2pm and 4pm".')
+    assert second.startswith("Decline ratio (Card Gateway) between 2pm and 4pm (")
+
+
+def test_the_last_deploy_to_an_environment_nothing_was_deployed_to(acme) -> None:
+    messages, _ = ask(ActionGrafanaAnnotations(), "when was the last deploy to sandbox", "grafana_annotations")
+    assert texts(messages).startswith("I found no deploy to sandbox annotated in Grafana in the last 90 days (")

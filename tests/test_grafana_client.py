@@ -112,3 +112,30 @@ def test_frames_with_several_series() -> None:
     first, second = service._frame_series(frame, "Up")
     assert (first.name, first.last) == ("instance=a", (1.0, 1.0))
     assert (second.name, second.last) == ("host b", (2.0, 1.0))
+
+
+def test_template_variables_offer_their_values_but_never_all() -> None:
+    """Grafana's saved `templating.list`: a query variable keeps only its current value (its options are
+    fetched in the browser), a custom one its options and its "text : value" query; "All" is no environment."""
+    model = {"templating": {"list": [
+        {"name": "env", "type": "query", "label": "Environment", "options": [],
+         "current": {"text": "production", "value": "production"}},
+        {"name": "stage", "type": "custom", "query": "Live : prod,Staging : stg,qa", "includeAll": True,
+         "current": {"text": "All", "value": "$__all"},
+         "options": [{"text": "All", "value": "$__all"}, {"text": "Live", "value": "prod"}]},
+        {"name": "region", "type": "custom", "query": "eu,us", "current": {"value": ["eu", "us"]}},
+        {"name": "token", "type": "constant", "query": "secret"},
+    ]}}
+    variables = {v.name: v for v in service._template_variables("shop", model)}
+    assert variables["env"].values == ("production",) and variables["env"].label == "Environment"
+    assert variables["stage"].values == ("prod", "stg", "qa")
+    assert variables["region"].values == ("eu", "us") and "token" not in variables
+
+
+def test_an_alert_rule_that_cannot_be_evaluated_says_so() -> None:
+    rule = GrafanaClient("https://g.example", "", 5)._alert_rule(
+        {"name": "Queue", "uid": "q", "state": "inactive", "health": "error", "lastError": "datasource not found",
+         "alerts": [{"labels": {}, "state": "Normal (Error)", "activeAt": "0001-01-01T00:00:00Z", "value": ""}]},
+        "Shop")
+    assert (rule.health, rule.last_error) == ("error", "datasource not found")
+    assert rule.instances[0].active_at is None and rule.url == "https://g.example/alerting/grafana/q/view"

@@ -57,7 +57,8 @@ def test_no_samples_is_said_as_such() -> None:
 
 def test_a_graph_is_an_inline_image_and_the_numbers_in_words() -> None:
     window = _window()
-    series = [Series("x", {}, (1.0, 2.0, 3.0), (1.0, 3.0, 2.0))]
+    end = window.end.timestamp()
+    series = [Series("x", {}, (end - 120, end - 60, end), (1.0, 3.0, 2.0))]
     reply = render.graph_reply(_panel(), series, window, PanelImage(b"\x89PNG fake", 1000, 540))
     assert reply.image_url.startswith("data:image/png;base64,")
     assert "in the last 6 hours (" in reply.text and "now 2 s (min 1 s, max 3 s, avg 2 s)" in reply.text
@@ -67,8 +68,9 @@ def test_a_graph_is_an_inline_image_and_the_numbers_in_words() -> None:
 
 
 def test_without_an_image_the_graph_answer_says_why_and_gives_the_numbers() -> None:
-    series = [Series("x", {}, (1.0, 2.0), (1.0, 3.0))]
-    reply = render.graph_reply(_panel(), series, _window(), None, "Grafana has no image renderer plugin installed")
+    window = _window()
+    series = [Series("x", {}, (window.end.timestamp() - 60, window.end.timestamp()), (1.0, 3.0))]
+    reply = render.graph_reply(_panel(), series, window, None, "Grafana has no image renderer plugin installed")
     assert reply.image_url is None
     assert "no image renderer" in reply.text and "now 3 s" in reply.text and "viewPanel=7" in reply.text
 
@@ -98,3 +100,37 @@ def test_all_clear_is_said_as_such() -> None:
     reply = render.alerts_reply([], [], "critical", "in production", "https://g/alerting/list", include_pending=False)
     assert reply.text.startswith("All clear: no critical alerts in production firing in Grafana right now.")
     assert reply.card["body"][0]["color"] == "Good"
+
+
+def test_the_last_value_of_a_past_range_is_not_called_now() -> None:
+    """Acceptance finding 11: "between 2pm and 4pm" asked at 18:00 ends at 16:00; its last value is not "now"."""
+    end = datetime.now().astimezone().replace(microsecond=0) - timedelta(hours=2)
+    window = TimeRange(end - timedelta(hours=2), end, "between 2pm and 4pm", ends_now=False)
+    series = [Series("x", {}, (end.timestamp() - 60, end.timestamp()), (3.87, 2.58))]
+    for reply in (render.graph_reply(_panel("percent"), series, window, PanelImage(b"\x89PNG", 1000, 540)),
+                  render.metric_range_reply(_panel("percent"), series, window)):
+        assert f"at {end:%H:%M} 2.58 % (min 2.58 %, max 3.87 %" in reply.text and "now " not in reply.text
+
+
+def test_a_rule_that_is_normal_says_so_with_its_panel_reading_and_threshold() -> None:
+    rule, instance = _rule("Decline ratio above 8%", "critical", "Normal", 0, time.time() - 86400)
+    rule = AlertRule(rule.uid, rule.name, "inactive", {"severity": "critical", "env": "production"}, "", "Shop",
+                     rule.url, (AlertInstance({"env": "production"}, "Normal", instance.active_at, None),),
+                     threshold=8, comparator=">")
+    reply = render.alert_rule_reply(rule, rule.instances, "Decline ratio (Web Shop) is 3.4 % now", "https://g/a")
+    first = reply.text.splitlines()[0]
+    assert first.startswith("[critical] Decline ratio above 8% · normal since ") and "(1 day ago)" in first
+    assert "Decline ratio (Web Shop) is 3.4 % now (threshold > 8) · env=production" in first
+    assert "/alerting/grafana/decline%20ratio%20above%208%/view" in reply.text
+    assert reply.card["body"][0]["color"] == "Good"
+
+
+def test_a_rule_that_cannot_be_evaluated_is_not_ok() -> None:
+    rule, _instance = _rule("Queue", "warning", "Normal (Error)", 0, None)
+    rule = AlertRule(rule.uid, rule.name, "inactive", rule.labels, "", "Shop", rule.url,
+                     (AlertInstance({}, "Normal (Error)", None, None),), health="error",
+                     last_error="data source not found")
+    reply = render.alert_rule_reply(rule, rule.instances, "", "https://g/a")
+    assert "[warning] Queue · normal (error)" in reply.text
+    assert "can't be evaluated (error): data source not found" in reply.text
+    assert reply.card["body"][0]["color"] == "Warning"

@@ -84,3 +84,52 @@ def test_any_last_n_units_is_that_long_and_ends_now(amount: int, unit: str, lead
     window = timerange.parse(timerange.find(said, NOW), NOW)
     assert window.end == NOW and window.seconds == amount * seconds
     assert "last" not in timerange.without(said, NOW)
+
+
+# --- found in acceptance (finding 11): "tomorrow", one end's day, the future ---------------------------------
+@pytest.mark.parametrize(
+    ("said", "start", "end"),
+    [
+        ("graph it from yesterday 9am to 10am", at(25, 9), at(25, 10)),  # "10am" is yesterday's too
+        ("from 9am to 10am yesterday", at(25, 9), at(25, 10)),
+        ("between 2pm and 4pm yesterday", at(25, 14), at(25, 16)),
+        ("from yesterday 10pm to 2am", at(25, 22), at(26, 2)),  # over midnight
+        ("the build queue on monday", at(23, 0), at(24, 0)),
+        ("errors last thursday", at(19, 0), at(20, 0)),  # today is Thursday: the one before
+    ],
+)
+def test_one_end_gives_the_other_its_day_and_weekdays_are_whole_days(said: str, start: datetime,
+                                                                      end: datetime) -> None:
+    window = timerange.parse(timerange.find(said, NOW), NOW)
+    assert (window.start, window.end) == (start, end) and not window.ends_now
+
+
+@pytest.mark.parametrize("said", ["graph decline ratio from tomorrow 9am to 10am", "graph it for tomorrow",
+                                  "from 9am to 10am tomorrow", "latency tomorrow morning", "next week",
+                                  "errors next friday"])
+def test_a_range_in_the_future_is_said_to_be_in_the_future(said: str) -> None:
+    with pytest.raises(TimeRangeError, match="That range is in the future"):
+        timerange.pick(said, remembered="between 2pm and 4pm", now=NOW)  # never the remembered range instead
+
+
+def test_from_tomorrow_9am_to_10am_is_both_ends_tomorrow() -> None:
+    with pytest.raises(TimeRangeError, match=r"\(Fri 27 Nov 09:00–10:00; it's Thu 15:34 now\)"):
+        timerange.parse(timerange.find("graph decline ratio from tomorrow 9am to 10am", NOW), NOW)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "now", "ends_now"),
+    [("last 6 hours", NOW, True), ("between 2pm and 4pm", NOW, True), ("between 2pm and 4pm", at(26, 17), False),
+     ("yesterday", NOW, False), ("this morning", NOW, False), ("today", NOW, True)],
+)
+def test_a_range_knows_whether_it_reaches_now(phrase: str, now: datetime, ends_now: bool) -> None:
+    assert timerange.parse(phrase, now).ends_now is ends_now
+
+
+@pytest.mark.parametrize(
+    ("said", "unread"),
+    [("graph it for the 3rd", "3rd"), ("errors in march", "march"), ("graph it for the last day", None),
+     ("show me that graph", None), ("graph it for tomorrow", None)],  # tomorrow is read (and refused)
+)
+def test_time_words_that_could_not_be_read_are_reported(said: str, unread: str | None) -> None:
+    assert timerange.unread(said, now=NOW) == unread

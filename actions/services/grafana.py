@@ -4,8 +4,10 @@ loop), a timeout on every request, typed results, and only `BackendError` (or `R
 image renderer) raised. No Rasa in here.
 
 Requests per question, on a warm name-list cache: alerts 1, a metric value 1, a graph 2 (render + query, in
-parallel), dashboards 0–1, annotations 1. A cold panel index costs 1 search + 1 per dashboard (at most
-MAX_INDEXED_DASHBOARDS, fetched in parallel), then is reused for NAME_LIST_TTL seconds.
+parallel), dashboards 0–1, annotations 1; one alert rule that is normal 2 (its panel's query: Grafana sends
+no value for a normal rule); an environment no alert label has, 1 + the panel index (its $env variables). A
+cold panel index costs 1 search + 1 per dashboard (at most MAX_INDEXED_DASHBOARDS, fetched in parallel), then
+is reused for NAME_LIST_TTL seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import atexit
 import json
 import re
 import struct
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
+from actions.services.cache import TTLCache
 from actions.services.errors import BackendError, Fault, fault_for_status, translate_transport_errors
 from actions.settings import settings
 
@@ -138,10 +140,22 @@ class AlertRule:
     comparator: str = ""
     dashboard_uid: str = ""
     panel_id: int | None = None
+    health: str = ""  # ok, nodata, error: a rule that can't be evaluated is not "ok" whatever its state
+    last_error: str = ""
 
     @property
     def severity(self) -> str:
         return self.labels.get("severity", "")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard's template variable ($env, $cluster) and the values it offers (the current one first)."""
+
+    dashboard_uid: str
+    name: str
+    label: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -195,12 +209,13 @@ class _SessionPool:
 
 
 _pool = _SessionPool()
-_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+# Name lists (dashboards, their panels), per Grafana: shared by every client of the process.
+_names: TTLCache[Any] = TTLCache(NAME_LIST_TTL)
 
 
 def clear_cache() -> None:
     """Forget the cached name lists (tests; a changed Grafana)."""
-    _cache.clear()
+    _names.clear()
 
 
 async def close() -> None:
@@ -261,6 +276,24 @@ def _variables(dashboard: dict) -> dict[str, str]:
         if variable.get("name") and current is not None and not str(current).startswith("$__all"):
             found[str(variable["name"])] = str(current)
     return found
+
+
+def _variable_values(variable: dict) -> tuple[str, ...]:
+    """The values a template variable offers: its current value(s), its saved options and, for a custom
+    variable, its comma-separated query ("production,staging" or "Production : prod"). Never "All"."""
+    current = (variable.get("current") or {}).get("value")
+    values = list(current) if isinstance(current, list) else [current]
+    values += [option.get("value") for option in variable.get("options") or [] if isinstance(option, dict)]
+    if variable.get("type") == "custom":
+        values += [part.rsplit(" : ", 1)[-1] for part in str(variable.get("query") or "").split(",")]
+    shown = (str(v).strip() for v in values if v is not None and not isinstance(v, dict | list))
+    return tuple(dict.fromkeys(v for v in shown if v and not v.startswith("$__") and v.lower() != "all"))
+
+
+def _template_variables(uid: str, dashboard: dict) -> tuple[Variable, ...]:
+    return tuple(Variable(uid, str(v["name"]), str(v.get("label") or v["name"]), _variable_values(v))
+                 for v in (dashboard.get("templating") or {}).get("list") or []
+                 if isinstance(v, dict) and v.get("name") and v.get("type") not in ("constant", "textbox", "adhoc"))
 
 
 def _flatten(panels: Iterable[dict]) -> Iterator[dict]:
@@ -327,12 +360,8 @@ class GrafanaClient:
 
     async def _cached(self, name: str, load) -> Any:
         key = (self.base_url, name)
-        hit = _cache.get(key)
-        if hit and time.monotonic() - hit[0] < NAME_LIST_TTL:
-            return hit[1]
-        value = await load()
-        _cache[key] = (time.monotonic(), value)
-        return value
+        hit = _names.fresh(key)
+        return hit.value if hit is not None else _names.put(key, await load())
 
     # -- dashboards and panels (name lists: cached) ---------------------------------------------------------
     async def dashboards(self) -> list[Dashboard]:
@@ -346,7 +375,11 @@ class GrafanaClient:
         return await self._cached("dashboards", load)
 
     async def dashboard_panels(self, dashboard: Dashboard) -> list[Panel]:
-        async def load() -> list[Panel]:
+        return list((await self._dashboard_model(dashboard))[0])
+
+    async def _dashboard_model(self, dashboard: Dashboard) -> tuple[tuple[Panel, ...], tuple[Variable, ...]]:
+        """A dashboard's data panels and template variables (one request, cached with the name lists)."""
+        async def load() -> tuple[tuple[Panel, ...], tuple[Variable, ...]]:
             data = await self._json("GET", f"/api/dashboards/uid/{dashboard.uid}")
             with _shape("dashboard JSON"):
                 model = data["dashboard"]
@@ -362,25 +395,46 @@ class GrafanaClient:
                         defaults.get("decimals"), _interpolate(raw.get("datasource"), variables),
                         tuple(_interpolate(t, variables) for t in raw["targets"]),
                     ))
-                return panels
+                return tuple(panels), _template_variables(dashboard.uid, model)
 
         return await self._cached(f"dashboard:{dashboard.uid}", load)
 
+    async def _indexed(self) -> list[tuple[tuple[Panel, ...], tuple[Variable, ...]]]:
+        """Panels and variables of (at most MAX_INDEXED_DASHBOARDS) dashboards, fetched in parallel."""
+        dashboards = (await self.dashboards())[:MAX_INDEXED_DASHBOARDS]
+        results = await asyncio.gather(*(self._dashboard_model(d) for d in dashboards), return_exceptions=True)
+        models = []
+        for result in results:
+            if isinstance(result, BackendError) and result.fault is Fault.NOT_FOUND:
+                continue  # deleted between the search and now
+            if isinstance(result, BaseException):
+                raise result
+            models.append(result)
+        return models
+
     async def panels(self) -> list[Panel]:
-        """Every data panel of (at most MAX_INDEXED_DASHBOARDS) dashboards, fetched in parallel."""
+        """Every data panel of (at most MAX_INDEXED_DASHBOARDS) dashboards."""
         async def load() -> list[Panel]:
-            dashboards = (await self.dashboards())[:MAX_INDEXED_DASHBOARDS]
-            results = await asyncio.gather(*(self.dashboard_panels(d) for d in dashboards), return_exceptions=True)
-            panels: list[Panel] = []
-            for result in results:
-                if isinstance(result, BackendError) and result.fault is Fault.NOT_FOUND:
-                    continue  # deleted between the search and now
-                if isinstance(result, BaseException):
-                    raise result
-                panels.extend(result)
-            return panels
+            return [panel for panels, _variables in await self._indexed() for panel in panels]
 
         return await self._cached("panels", load)
+
+    async def variables(self) -> list[Variable]:
+        """Every template variable of the indexed dashboards ($env with production, staging, …)."""
+        return [variable for _panels, variables in await self._indexed() for variable in variables]
+
+    async def panel(self, dashboard_uid: str, panel_id: int) -> Panel | None:
+        """One panel by its dashboard and id (an alert rule's panel), or None when it is gone."""
+        dashboard = next((d for d in await self.dashboards() if d.uid == dashboard_uid), None)
+        if dashboard is None:
+            return None
+        try:
+            panels = await self.dashboard_panels(dashboard)
+        except BackendError as error:
+            if error.fault is Fault.NOT_FOUND:
+                return None
+            raise
+        return next((p for p in panels if p.id == panel_id), None)
 
     # -- data (never cached) ----------------------------------------------------------------------------------
     async def query(self, panel: Panel, start_ms: int, end_ms: int, max_points: int = 200) -> list[Series]:
@@ -469,6 +523,7 @@ class GrafanaClient:
             summary=str(annotations.get("summary") or annotations.get("description") or ""), folder=folder, url=url,
             instances=instances, threshold=float(comparison.group(2)) if comparison else None,
             comparator=comparison.group(1) if comparison else "", dashboard_uid=dashboard_uid, panel_id=panel_id,
+            health=str(rule.get("health") or ""), last_error=str(rule.get("lastError") or ""),
         )
 
     async def annotations(self, start_ms: int, end_ms: int, dashboard_uid: str = "", tags: Iterable[str] = (),
