@@ -5,37 +5,47 @@ this channel subscribed to?", "stop the petclinic-build notifications".
 A subscription belongs to the conversation (a Teams channel, not the thread it was asked in; a chat; on
 REST and shell the sender) and remembers where to post (the Teams conversation reference from the
 message's metadata). What to watch is read from the words (actions/notify_topics.py) and resolved against
-the live job, repository and alert lists, like a question. Subscribing and unsubscribing need the
-`subscribe` permission and are written to the audit log. The Rasa server's `notify` channel delivers.
+the live job, repository and alert lists, like a question; a name that is both a job and a repository,
+with no word to tell which, is asked about (buttons). Subscribing and unsubscribing need the `subscribe`
+permission and are written to the audit log. The Rasa server's `notify` channel delivers.
+
+Stopping removes only what the message names (a Stop button, the words, or "everything"), and only when it
+says to stop: anything else, NLU misreadings included, gets the list with Stop buttons and changes nothing
+(no permission needed to see it). Stopping several things at once waits for a yes (actions/confirm.py).
+Every removal says exactly what stopped and has an Undo button that subscribes to it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypeVar
 
 from rasa_sdk.events import SlotSet
 
 from actions import audit
-from actions.access import Identity, policy, refusal_text
-from actions.base import Answer, Ask, QuestionAction, choose_reply, payload
+from actions.access import AccessFileError, Identity, policy, refusal_text
+from actions.base import Answer, Ask, QuestionAction, payload
+from actions.confirm import Pending, ask_to_confirm, expiry_seconds, register
 from actions.github import GitHubQuestion
 from actions.grafana import env_of
-from actions.jenkins import Target, find_job
+from actions.jenkins import JOB_SLOT, Target, find_job
+from actions.live_names import live_names
 from actions.notify_topics import (
     TOPIC_SLOT,
     Watch,
     alert_filter,
+    asks_to_stop,
     condition_for,
     is_everything,
+    parse_restore,
+    restore_token,
     source_for,
     subscription_resolver,
     without_topic_words,
 )
 from actions.render import Button, Reply, cards
-from actions.render.text import clean
-from actions.resolve import Resolution
+from actions.render.text import clean, join_names, plural
 from actions.services.errors import BackendError, Fault
 from actions.services.github import service as github_service
 from actions.services.grafana import grafana
@@ -43,7 +53,7 @@ from actions.services.jenkins import jenkins_service
 from actions.settings import settings
 from notifications.config import db_path
 from notifications.events import GITHUB, GRAFANA, JENKINS
-from notifications.match import Subscription, describe, filter_target
+from notifications.match import Subscription, describe, filter_target, label_filter
 from notifications.store import AsyncNotifyStore, open_notify_store
 
 SUBSCRIPTION_ENTITY = "subscription"
@@ -51,6 +61,8 @@ LIST_BUTTON = Button("What are we subscribed to?", payload("list_subscriptions")
 T = TypeVar("T")
 SOURCE_NAMES = {JENKINS: "Jenkins", GRAFANA: "Grafana", GITHUB: "GitHub"}
 MAX_STOP_BUTTONS = 5
+STOP_KIND = "notify_unsubscribe"  # the confirmation (actions/confirm.py) before stopping several at once
+STORE_NAME = "opsbot's subscription store"
 
 _stores: dict[str, AsyncNotifyStore] = {}
 
@@ -101,6 +113,14 @@ def _refused(ask: Ask, what: str, parameters: dict[str, Any]) -> Answer | None:
     return Answer([Reply(text=refusal_text(decision))])
 
 
+def _may_subscribe(ask: Ask) -> bool:
+    """Whether this user may subscribe and unsubscribe (then Stop buttons make sense), without an audit line."""
+    try:
+        return policy().check(Identity.from_metadata(ask.sender, ask.metadata), "subscribe").allowed
+    except AccessFileError:
+        return False
+
+
 def _record(ask: Ask, what: str, subscription: Subscription, result: str) -> None:
     audit.record(who=ask.user_id, where=conversation_key(ask), what=what, decision="allowed", result=result,
                  channel=ask.channel, parameters={"source": subscription.source, "target": subscription.target,
@@ -114,13 +134,20 @@ class _RepoFinder(GitHubQuestion):
     intent = "subscribe"
 
 
+def _without_context(ask: Ask) -> Ask:
+    """The message without the job talked about before: only what it names counts."""
+    return replace(ask, slots={**ask.slots, JOB_SLOT: None})
+
+
 async def _jenkins_watch(ask: Ask, condition: str) -> Watch | Reply:
-    if is_everything(ask) and not ask.entity("job"):
+    """The job named (or talked about); "any job" when the words say any/every and name none."""
+    any_job = is_everything(ask) and not ask.entity("job")
+    found = await find_job(_without_context(ask) if any_job else ask, jenkins_service(), "subscribe")
+    if isinstance(found, Target):
+        return Watch(JENKINS, found.job.full_name, condition, found.job.full_name, found.job.url)
+    if any_job:
         return Watch(JENKINS, "", condition, "any Jenkins job", settings().jenkins.url)
-    found = await find_job(ask, jenkins_service(), "subscribe")
-    if not isinstance(found, Target):
-        return found
-    return Watch(JENKINS, found.job.full_name, condition, found.job.full_name, found.job.url)
+    return found
 
 
 async def _github_watch(ask: Ask, condition: str, named_only: bool = False) -> Watch | Reply | None:
@@ -128,7 +155,7 @@ async def _github_watch(ask: Ask, condition: str, named_only: bool = False) -> W
     github = github_service()
     repos = await github.repos()
     finder = _RepoFinder()
-    where = await finder.named_repo(without_topic_words(ask), repos)
+    where = await finder.named_repo(without_topic_words(ask), github=github, repos=repos)
     if where.reply is not None:
         return None if named_only else where.reply
     repo = where.repo
@@ -147,12 +174,13 @@ async def _github_watch(ask: Ask, condition: str, named_only: bool = False) -> W
     return Watch(GITHUB, repo.full_name, condition, repo.full_name, repo.html_url)
 
 
-async def _grafana_watch(ask: Ask) -> Watch:
-    client = grafana()
-    labels = alert_filter(ask, await client.alert_rules(), env_of(ask))
-    target = filter_target(labels)
+def _alerts_watch(labels: dict[str, str]) -> Watch:
     label = "Grafana alerts" + (f" ({', '.join(f'{k}={v}' for k, v in sorted(labels.items()))})" if labels else "")
-    return Watch(GRAFANA, target, "firing", label, client.absolute("/alerting/list"))
+    return Watch(GRAFANA, filter_target(labels), "firing", label, grafana().absolute("/alerting/list"))
+
+
+async def _grafana_watch(ask: Ask) -> Watch:
+    return _alerts_watch(alert_filter(ask, await grafana().alert_rules(), env_of(ask)))
 
 
 async def _watch(ask: Ask) -> Watch | Reply:
@@ -161,16 +189,20 @@ async def _watch(ask: Ask) -> Watch | Reply:
         return await _grafana_watch(ask)
     if source == GITHUB:
         return await _github_watch(ask, condition_for(ask, GITHUB))  # type: ignore[return-value]
-    if source is None:  # no word says which tool: a job if one fits, else a repository if one does
-        jenkins = await _configured(_jenkins_watch(replace(ask, slots={**ask.slots, "jenkins_job": None}),
-                                                   condition_for(ask, JENKINS)))
-        if isinstance(jenkins, Watch):
-            return jenkins
-        github = await _configured(_github_watch(ask, condition_for(ask, GITHUB), named_only=True))
-        if isinstance(github, Watch):
-            return github
-        if not settings().jenkins.configured and settings().github.configured:
-            return await _github_watch(ask, condition_for(ask, GITHUB))  # type: ignore[return-value]
+    # Build words ("fails", "finishes") or none: the names decide, a job first.
+    jenkins = await _configured(_jenkins_watch(_without_context(ask), condition_for(ask, JENKINS)))
+    job = jenkins if isinstance(jenkins, Watch) and jenkins.target else None
+    if job is not None and source == JENKINS:
+        return job
+    repo = await _configured(_github_watch(ask, condition_for(ask, GITHUB), named_only=True))
+    if job is not None and isinstance(repo, Watch):
+        return _which_tool(job, repo)  # "the card vault release": a job's build or the repository's releases?
+    if job is not None or isinstance(repo, Watch):
+        return job or repo  # type: ignore[return-value]
+    if isinstance(jenkins, Watch):
+        return jenkins  # any job
+    if not settings().jenkins.configured and settings().github.configured:
+        return await _github_watch(ask, condition_for(ask, GITHUB))  # type: ignore[return-value]
     return await _jenkins_watch(ask, condition_for(ask, JENKINS))
 
 
@@ -184,21 +216,62 @@ async def _configured(attempt: Awaitable[T]) -> T | None:
         raise
 
 
+def _when(watch: Watch) -> str:
+    return describe(Subscription(0, "", watch.source, watch.target, watch.condition))
+
+
+def _which_tool(job: Watch, repo: Watch) -> Reply:
+    """The name is a Jenkins job and a GitHub repository and the words don't say which: ask, never guess."""
+    text = (f"Which do you mean: when {clean(_when(job))} (Jenkins), or when {clean(_when(repo))} (GitHub)? "
+            "Nothing is subscribed yet.")
+    buttons = [Button(f"Jenkins: {_when(job)}", payload("subscribe", job=job.target, notify_topic=job.condition)),
+               Button(f"GitHub: {_when(repo)}",
+                      payload("subscribe", github_repo=repo.target, notify_topic=repo.condition))]
+    return Reply(text=text, card=cards.status_card("Jenkins or GitHub?", "neutral", text, buttons=buttons),
+                 buttons=buttons)
+
+
+async def _restored_watch(source: str, condition: str, target: str) -> Watch | str:
+    """An Undo's subscription, checked against the live lists again; why not, when its thing is gone."""
+    if source == GRAFANA:
+        return _alerts_watch(label_filter(target))
+    if source == JENKINS:
+        if not target:
+            return Watch(JENKINS, "", condition, "any Jenkins job", settings().jenkins.url)
+        job = next((j for j in await jenkins_service().jobs() if j.full_name == target and not j.is_folder), None)
+        return Watch(JENKINS, job.full_name, condition, job.full_name, job.url) if job else \
+            f"Jenkins has no job {clean(target, 80)} any more"
+    if not target:
+        return Watch(GITHUB, "", condition, "any repository", "")
+    repo = next((r for r in await github_service().repos() if r.full_name.lower() == target.lower()), None)
+    return Watch(GITHUB, repo.full_name, condition, repo.full_name, repo.html_url) if repo else \
+        f"GitHub has no repository {clean(target, 80)} that I can see any more"
+
+
 # -- replies ---------------------------------------------------------------------------------------------------
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _not_teams_note(ask: Ask) -> str:
+    return "" if _teams(ask) else (
+        " (This isn't a Teams conversation: notifications for it wait until it can be reached in Teams; "
+        "`make demo` prints them in its terminal.)")
+
+
 def _subscribed_reply(ask: Ask, subscription: Subscription, new: bool) -> Reply:
     who = place(ask)
-    what = describe(subscription)
+    what = clean(describe(subscription))
     if new:
         title = "Subscribed"
         summary = f"Done: I'll post a card to {who} when {what}."
     else:
         title = "Already subscribed"
-        summary = f"{who[0].upper()}{who[1:]} already get{'s' if who != 'you' else ''} a card when {what}."
-    text = summary + f' Say "stop the {subscription.label} notifications" to end it.'
-    if not _teams(ask):
-        text += (" (This isn't a Teams conversation: notifications for it wait until it can be reached in Teams; "
-                 "`make demo` prints them in its terminal.)")
-    buttons = [Button("Undo", payload("unsubscribe", subscription=str(subscription.id))), LIST_BUTTON]
+        summary = f"{_capitalised(who)} already get{'s' if who != 'you' else ''} a card when {what}."
+    text = summary + f' Say "stop the {clean(subscription.label, 80)} notifications" to end it.' + _not_teams_note(ask)
+    # Undo only what this message did: an existing subscription is someone's earlier choice.
+    undo = [Button("Undo", payload("unsubscribe", subscription=str(subscription.id)))] if new else []
+    buttons = [*undo, LIST_BUTTON]
     link = (f"Open {SOURCE_NAMES[subscription.source]}", subscription.target_url) if subscription.target_url else None
     if link:
         text += f" {subscription.target_url}"
@@ -207,21 +280,96 @@ def _subscribed_reply(ask: Ask, subscription: Subscription, new: bool) -> Reply:
     return Reply(text=text, card=card, buttons=buttons)
 
 
+def _resubscribed_reply(ask: Ask, subscriptions: list[Subscription], missing: list[str]) -> Reply:
+    """After an Undo of several: what is back on, and what couldn't be (its job or repository is gone)."""
+    text = (f"Back on: I'll post a card to {place(ask)} when " + "; ".join(clean(describe(s)) for s in subscriptions)
+            + "." if subscriptions else "Nothing is back on.")
+    if missing:
+        text += " Not restored: " + "; ".join(missing) + "."
+    ids = [str(s.id) for s in subscriptions]
+    buttons = ([Button("Undo", payload("unsubscribe", subscription=ids))] if ids else []) + [LIST_BUTTON]
+    card = cards.status_card("Subscribed again", "ok" if subscriptions else "warning", text, buttons=buttons)
+    return Reply(text=text, card=card, buttons=buttons)
+
+
+def _stopped_reply(ask: Ask, removed: list[Subscription], left: int) -> Reply:
+    """Exactly what was removed, an Undo that subscribes to it again, and how many are still on."""
+    if not removed:
+        text = "Those notifications were already stopped; nothing changed."
+        return Reply(text=text, card=cards.status_card("Nothing to stop", "neutral", text, buttons=[LIST_BUTTON]),
+                     buttons=[LIST_BUTTON])
+    stopped = "; ".join(clean(describe(s)) for s in removed)
+    text = f"Stopped: no more cards to {place(ask)} when {stopped}."
+    text += f" {plural(left, 'other subscription')} still on." if left else " Nothing else is subscribed here."
+    tokens = [restore_token(s) for s in removed]
+    buttons = [Button("Undo", payload("subscribe", subscription=tokens[0] if len(tokens) == 1 else tokens)),
+               LIST_BUTTON]
+    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in removed]
+    return Reply(text=text, card=cards.status_card("Unsubscribed", "ok", text, facts, buttons=buttons),
+                 buttons=buttons)
+
+
+def _confirm_stop_reply(ask: Ask, chosen: list[Subscription], total: int) -> Reply:
+    """Several at once ("unsubscribe from everything"): say which, and wait for a yes."""
+    which = "all" if len(chosen) == total else "these"
+    listed = "; ".join(clean(describe(s)) for s in chosen)
+    minutes = max(int(expiry_seconds() // 60), 1)
+    text = (f"That stops {which} {len(chosen)} notifications of {place(ask)}: {listed}. Shall I? "
+            f"(yes / no; this offer expires in {minutes} min)")
+    buttons = [Button("Yes, stop them", "/affirm"), Button("No", "/deny")]
+    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in chosen]
+    return Reply(text=text, card=cards.status_card(f"Stop {len(chosen)} notifications?", "warning",
+                                                   text.split(" Shall I?")[0] + ".", facts, buttons=buttons),
+                 buttons=buttons)
+
+
 def _listing(ask: Ask, subscriptions: list[Subscription], heading: str = "") -> Reply:
+    """The conversation's subscriptions (not empty), with a Stop button each for those who may stop them."""
     who = place(ask)
-    if not subscriptions:
-        text = (heading + " " if heading else "") + \
-            f"{'You have' if who == 'you' else who[0].upper() + who[1:] + ' has'} no notifications set up. " \
-            'Try "notify this channel when petclinic-build fails" or "post firing critical alerts here".'
-        return Reply(text=text, card=cards.status_card("No subscriptions", "neutral", text))
-    lines = [f"{i}. {describe(s)} ({SOURCE_NAMES.get(s.source, s.source)})" +
+    lines = [f"{i}. {clean(describe(s))} ({SOURCE_NAMES.get(s.source, s.source)})" +
              (f" {s.target_url}" if s.target_url else "") for i, s in enumerate(subscriptions, 1)]
-    intro = heading or f"{'You get' if who == 'you' else who[0].upper() + who[1:] + ' gets'} a card when:"
-    buttons = [Button(f"Stop: {clean(s.label, 40)}", payload("unsubscribe", subscription=str(s.id)))
-               for s in subscriptions[:MAX_STOP_BUTTONS]]
-    facts = [(SOURCE_NAMES.get(s.source, s.source), describe(s)) for s in subscriptions]
+    intro = heading or f"{'You get' if who == 'you' else _capitalised(who) + ' gets'} a card when:"
+    buttons = [Button(f"Stop: {_short(s)}", payload("unsubscribe", subscription=str(s.id)))
+               for s in subscriptions[:MAX_STOP_BUTTONS]] if _may_subscribe(ask) else []
+    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in subscriptions]
     card = cards.status_card(f"Subscriptions ({len(subscriptions)})", "neutral", intro, facts, buttons=buttons)
     return Reply(text="\n".join([intro, *lines]), card=card, buttons=buttons)
+
+
+def _short(subscription: Subscription) -> str:
+    """A Stop button's words: "settlement-engine-ci fails", "Grafana alerts (severity=critical)"."""
+    shown = subscription.label if subscription.source == GRAFANA and subscription.label else describe(subscription)
+    return clean(shown, 48)
+
+
+async def _nothing_set_up(ask: Ask, heading: str = "") -> Reply:
+    who = place(ask)
+    examples = await _examples(ask)
+    hint = ("Try " + join_names((f'"{e}"' for e in examples), "or") + "." if examples else
+            'Name a job or repository to watch, e.g. "notify us when [job name] fails".')
+    text = (heading + " " if heading else "") + \
+        f"{'You have' if who == 'you' else _capitalised(who) + ' has'} no notifications set up. {hint}"
+    return Reply(text=text, card=cards.status_card("No subscriptions", "neutral", text))
+
+
+async def _current(ask: Ask, subscriptions: list[Subscription], heading: str = "") -> Reply:
+    return _listing(ask, subscriptions, heading) if subscriptions else await _nothing_set_up(ask, heading)
+
+
+# -- examples from this Jenkins and GitHub ---------------------------------------------------------------------
+async def _examples(ask: Ask) -> list[str]:
+    """Requests that work here: with a real job and a real repository (fixed examples would name another
+    organisation's), and generic for alerts. A tool that is slow, down or not configured gives none."""
+    us = "me" if place(ask) == "you" else "us"
+    names = await live_names(("job", "repo"))
+    examples = []
+    if "job" in names:
+        examples.append(f"notify {us} when {clean(names['job'], 80)} fails")
+    if "repo" in names:
+        examples.append(f"let {us} know about new releases of {clean(names['repo'], 80)}")
+    if settings().grafana.configured:
+        examples.append("post firing alerts here")
+    return examples
 
 
 # -- actions ---------------------------------------------------------------------------------------------------
@@ -230,8 +378,23 @@ class NotificationAction(QuestionAction):
     intent: ClassVar[str] = ""
 
 
+async def _add(ask: Ask, watch: Watch) -> tuple[Subscription, bool]:
+    """Subscribes the conversation (remembering where to post) and writes the audit line."""
+    store = notify_store()
+    key = conversation_key(ask)
+    address = delivery_address(ask)
+    if address is not None:
+        await store.remember_address(key, address)
+    subscription, new = await store.subscribe(
+        key, watch.source, watch.target, watch.condition, label=watch.label, target_url=watch.url,
+        created_by=ask.user_name, channel=ask.channel)
+    _record(ask, "subscribe", subscription, f"subscription {subscription.id}" + ("" if new else " (existing)"))
+    return subscription, new
+
+
 class ActionSubscribe(NotificationAction):
-    """"notify this channel when petclinic-build fails", "post firing critical alerts here"."""
+    """"notify this channel when petclinic-build fails", "post firing critical alerts here"; an Undo button
+    after stopping (`subscription` entities: restore tokens)."""
 
     action_name = "action_subscribe"
     intent = "subscribe"
@@ -240,68 +403,132 @@ class ActionSubscribe(NotificationAction):
         refused = _refused(ask, "subscribe", {"text": clean(ask.text, 200)})
         if refused is not None:
             return refused
+        if ask.entities.get(SUBSCRIPTION_ENTITY):
+            return Answer.of(await self._restore(ask, ask.entities[SUBSCRIPTION_ENTITY]))
         watch = await _watch(ask)
         if isinstance(watch, Reply):  # which job / repository? the condition waits in a slot for the click
             return Answer([watch], [SlotSet(TOPIC_SLOT, condition_for(ask, source_for(ask) or JENKINS))])
-        store = notify_store()
-        key = conversation_key(ask)
-        address = delivery_address(ask)
-        if address is not None:
-            await store.remember_address(key, address)
-        subscription, new = await store.subscribe(
-            key, watch.source, watch.target, watch.condition, label=watch.label, target_url=watch.url,
-            created_by=ask.user_name, channel=ask.channel)
-        _record(ask, "subscribe", subscription, f"subscription {subscription.id}" + ("" if new else " (existing)"))
+        subscription, new = await _add(ask, watch)
         return Answer([_subscribed_reply(ask, subscription, new)], [SlotSet(TOPIC_SLOT, subscription.condition)])
+
+    @staticmethod
+    async def _restore(ask: Ask, tokens: list[str]) -> Reply:
+        specs = [parse_restore(t) for t in tokens]
+        if None in specs:
+            text = "I can't read that button any more; nothing changed. Say what to watch instead."
+            return Reply(text=text, card=cards.status_card("Nothing changed", "warning", text))
+        restored: list[Subscription] = []
+        missing: list[str] = []
+        for spec in specs:
+            watch = await _restored_watch(*spec)  # type: ignore[misc]
+            if isinstance(watch, str):
+                missing.append(watch)
+                continue
+            restored.append((await _add(ask, watch))[0])
+        if len(restored) == 1 and not missing:
+            return _subscribed_reply(ask, restored[0], True)
+        return _resubscribed_reply(ask, restored, missing)
+
+
+@dataclass(frozen=True)
+class _Unclear:
+    """Nothing to remove: why (the heading), and the subscriptions to show with their Stop buttons."""
+
+    heading: str
+    shown: list[Subscription]
+
+
+@dataclass(frozen=True)
+class _Stop:
+    chosen: list[Subscription]
+    confirm: bool  # several things at once: a yes first
+
+
+def _named(ask: Ask, subscriptions: list[Subscription]) -> tuple[list[Subscription], bool]:
+    """The subscriptions the words name, and whether they are a choice to ask about."""
+    if ask.text.startswith("/"):
+        return [], False
+    resolution = subscription_resolver(subscriptions).resolve(without_topic_words(ask).text)
+    if resolution.found:
+        return [resolution.match.data], False  # type: ignore[union-attr, list-item]
+    choices: list[Subscription] = [c.data for c in resolution.choices]  # type: ignore[misc]
+    same_thing = len({(s.source, s.target) for s in choices}) == 1
+    return choices, resolution.ambiguous and not (same_thing or is_everything(ask))
+
+
+def _stop_plan(ask: Ask, subscriptions: list[Subscription]) -> _Stop | _Unclear:
+    """What this message stops. Only what it names (a Stop or Undo button's ids, the words, or "everything"
+    when it says so), and only when it says to stop: else nothing, and the list to choose from."""
+    ids = {i.strip() for i in ask.entities.get(SUBSCRIPTION_ENTITY) or []}
+    if ids:
+        picked = [s for s in subscriptions if str(s.id) in ids]
+        return _Stop(picked, False) if picked else \
+            _Unclear("That subscription isn't one of this conversation's any more; nothing changed.", subscriptions)
+    named, ambiguous = _named(ask, subscriptions)
+    if not asks_to_stop(ask):
+        why = "I took that as a request to stop notifications, but it doesn't say to stop any, so nothing changed."
+        if named:
+            return _Unclear(f"{why} To stop one of these, click its Stop button:", named)
+        rephrase = f"{why} If you asked something else, please rephrase."
+        return _Unclear(f"{rephrase} {_current_intro(ask)}" if subscriptions else rephrase, subscriptions)
+    if not subscriptions:
+        return _Unclear("Nothing to stop.", [])
+    if ambiguous:
+        return _Unclear("Which one should I stop? Nothing changed yet.", named)
+    if named:
+        return _Stop(named, _many(named))
+    if is_everything(ask):
+        return _Stop(list(subscriptions), _many(subscriptions))
+    return _Unclear("Which one should I stop? Your message names none of them, so nothing changed yet.",
+                    subscriptions)
+
+
+def _current_intro(ask: Ask) -> str:
+    who = place(ask)
+    return f"{'You get' if who == 'you' else _capitalised(who) + ' gets'} a card when:"
+
+
+def _many(subscriptions: list[Subscription]) -> bool:
+    return len({(s.source, s.target) for s in subscriptions}) > 1
+
+
+async def _stop(ask: Ask, chosen: list[Subscription]) -> Reply:
+    store = notify_store()
+    key = conversation_key(ask)
+    removed = await store.unsubscribe(key, [s.id for s in chosen])
+    for subscription in removed:
+        _record(ask, "unsubscribe", subscription, f"subscription {subscription.id} removed")
+    return _stopped_reply(ask, removed, len(await store.subscriptions(key)))
 
 
 class ActionUnsubscribe(NotificationAction):
-    """"stop the petclinic-build notifications", "unsubscribe from everything"."""
+    """"stop the petclinic-build notifications", "unsubscribe from everything" (after a yes), a Stop button."""
 
     action_name = "action_unsubscribe"
     intent = "unsubscribe"
 
     async def answer(self, ask: Ask) -> Answer:
+        subscriptions = await notify_store().subscriptions(conversation_key(ask))
+        plan = _stop_plan(ask, subscriptions)
+        if isinstance(plan, _Unclear):  # nothing changes: no permission needed to see the list
+            return Answer.of(await _current(ask, plan.shown, plan.heading))
         refused = _refused(ask, "unsubscribe", {"text": clean(ask.text, 200)})
         if refused is not None:
             return refused
-        store = notify_store()
-        key = conversation_key(ask)
-        subscriptions = await store.subscriptions(key)
-        if not subscriptions:
-            return Answer.of(_listing(ask, []))
-        chosen = self._chosen(ask, subscriptions)
-        if isinstance(chosen, Reply):
-            return Answer.of(chosen)
-        removed = await store.unsubscribe(key, [s.id for s in chosen])
-        for subscription in removed:
-            _record(ask, "unsubscribe", subscription, f"subscription {subscription.id} removed")
-        left = await store.subscriptions(key)
-        stopped = "; ".join(describe(s) for s in removed)
-        text = f"Stopped: no more cards when {stopped}." if removed else "That subscription was already gone."
-        heading = text + (" Still on:" if left else "")
-        return Answer.of(_listing(ask, left, heading) if left else
-                         Reply(text=text, card=cards.status_card("Unsubscribed", "ok", text, buttons=[LIST_BUTTON]),
-                               buttons=[LIST_BUTTON]))
+        if plan.confirm:
+            listed = "; ".join(describe(s) for s in plan.chosen)
+            pending = ask_to_confirm(STOP_KIND, f"stop these notifications: {listed}",
+                                     {"ids": [s.id for s in plan.chosen]}, ask)
+            return Answer([_confirm_stop_reply(ask, plan.chosen, len(subscriptions))], [pending])
+        return Answer.of(await _stop(ask, plan.chosen))
 
-    @staticmethod
-    def _chosen(ask: Ask, subscriptions: list[Subscription]) -> list[Subscription] | Reply:
-        said_id = ask.entity(SUBSCRIPTION_ENTITY)
-        if said_id:
-            picked = [s for s in subscriptions if str(s.id) == said_id.strip()]
-            return picked or _listing(ask, subscriptions, "That subscription isn't one of this conversation's.")
-        resolver = subscription_resolver(subscriptions)
-        resolution = resolver.resolve(without_topic_words(ask).text) if not ask.text.startswith("/") else Resolution()
-        if resolution.found:
-            return [resolution.match.data]  # type: ignore[union-attr, list-item]
-        same_thing = len({(c.data.source, c.data.target) for c in resolution.choices}) == 1  # type: ignore[union-attr]
-        if resolution.ambiguous and (same_thing or is_everything(ask)):
-            return [c.data for c in resolution.choices]  # type: ignore[misc]
-        if resolution.ambiguous:
-            return choose_reply("subscription", resolution, "unsubscribe", SUBSCRIPTION_ENTITY)
-        if is_everything(ask) or len(subscriptions) == 1:
-            return list(subscriptions)
-        return _listing(ask, subscriptions, "Which one should I stop?")
+
+@register(STOP_KIND, STORE_NAME, "subscribe")
+async def stop_confirmed(pending: Pending, ask: Ask) -> Answer:
+    """After "yes" to stopping several: those of them still on in this conversation."""
+    ids = {int(i) for i in pending.params.get("ids") or []}
+    subscriptions = await notify_store().subscriptions(conversation_key(ask))
+    return Answer.of(await _stop(ask, [s for s in subscriptions if s.id in ids]))
 
 
 class ActionListSubscriptions(NotificationAction):
@@ -311,4 +538,4 @@ class ActionListSubscriptions(NotificationAction):
     intent = "list_subscriptions"
 
     async def answer(self, ask: Ask) -> Answer:
-        return Answer.of(_listing(ask, await notify_store().subscriptions(conversation_key(ask))))
+        return Answer.of(await _current(ask, await notify_store().subscriptions(conversation_key(ask))))

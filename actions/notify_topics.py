@@ -4,7 +4,12 @@ lists the caller passes): which tool, which condition, which alerts, which exist
 "tell me when the nightly breaks" → Jenkins, failed; "…finishes" → finished; "…starts" → started;
 "post firing critical alerts here" → Grafana, severity=critical; "new releases of spring-petclinic" →
 GitHub, releases; "new PRs in petclinic-infra" → pull_requests; "when CI fails on main" → ci_failed.
+"release" alone decides nothing: "when the card vault release finishes" is a Jenkins job's build, "when a new
+card-vault release is published" a GitHub release; with no such word the live names decide (or we ask).
 A button's payload carries `notify_topic` (and the slot keeps it while we ask which job or repository).
+
+Stopping is destructive, so a message must say so (`asks_to_stop`): an NLU misreading of "tell me more
+about the lag alert" as `unsubscribe` then removes nothing. An Undo button re-subscribes from `restore_token`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
 
 from actions.base import Ask
 from actions.resolve import Candidate, Resolver, words
@@ -31,6 +38,20 @@ STARTED_WORDS = frozenset({"start", "starts", "started", "starting", "begins", "
 FINISHED_WORDS = frozenset({"finish", "finishes", "finished", "done", "complete", "completes", "completed", "ends",
                             "ended", "result", "results", "passes", "succeeds", "outcome", "every", "each"})
 EVERYTHING_WORDS = frozenset({"any", "all", "every", "everything", "anything", "each"})
+# Words that only a GitHub release is: "release" alone may be a Jenkins job's name ("card-vault-release").
+PUBLISHED_WORDS = frozenset({"releases", "released", "publish", "publishes", "published", "tag", "tags", "tagged"})
+_NEW_RELEASE = re.compile(r"\bnew\s+releases?\b")
+OUTCOME_WORDS = frozenset({"fail", "fails", "failed", "failing", "failure", "failures", "break", "breaks", "broke",
+                          "broken", "red", "unstable", "green", "pass", "passed"})
+# Words about a build: with none of the GitHub words above they point at Jenkins.
+BUILD_WORDS = (OUTCOME_WORDS | STARTED_WORDS | (FINISHED_WORDS - {"every", "each"}) |
+               {"build", "builds", "job", "jobs", "jenkins", "pipeline", "pipelines"})
+# Saying to stop: a verb, or "no more"/"no longer"/"opt out"/"turn off", or "don't tell/post/… us".
+STOP_WORDS = frozenset({"stop", "unsubscribe", "unsub", "mute", "silence", "cancel", "remove", "delete", "disable",
+                        "quit", "pause", "kill", "drop", "unfollow", "unwatch", "enough"})
+_STOP_PHRASE = re.compile(r"\b(?:no\s+(?:more|longer)|opt\s+(?:\w+\s+){0,3}?out|turn\s+(?:\w+\s+){0,3}?off|"
+                          r"(?:don'?t|do\s+not)\s+(?:\w+\s+){0,2}?(?:tell|ping|post|notify|send|need|want|"
+                          r"message|dm|alert|hear))\b")
 # Words of a subscription request that never name a job, repository or alert.
 TOPIC_WORDS = frozenset({
     "notify", "notifications", "notification", "notified", "subscribe", "subscribed", "subscription",
@@ -81,20 +102,25 @@ def _topic(ask: Ask) -> str | None:
 
 
 def source_for(ask: Ask) -> str | None:
-    """The tool the words point at; None when only a name can tell (then a job first, else a repository)."""
+    """The tool the words point at; None when they don't decide (then the live names do: a job, a repository,
+    or, when the name is both, the user chooses)."""
     topic = _topic(ask)
     if topic:
         return TOPIC_SOURCES[topic]
     found = said(ask)
     if found & ALERT_WORDS and not found & (RELEASE_WORDS | PULL_WORDS):
         return GRAFANA
-    if found & (RELEASE_WORDS | PULL_WORDS) or ask.entity("github_repo"):
+    if found & PULL_WORDS or (found & CI_WORDS and not ask.entity("job")):
         return GITHUB
-    if found & CI_WORDS and not ask.entity("job"):
+    published = bool(found & PUBLISHED_WORDS or _NEW_RELEASE.search(ask.text.lower()))
+    built = bool(found & BUILD_WORDS)
+    if published != built:
+        return GITHUB if published else JENKINS
+    if published or found & RELEASE_WORDS:
+        return None  # "release" alone, or words of both: a job's release build or a GitHub release?
+    if ask.entity("github_repo"):
         return GITHUB
-    if ask.entity("job"):
-        return JENKINS
-    return None
+    return JENKINS if ask.entity("job") else None
 
 
 def condition_for(ask: Ask, source: str) -> str:
@@ -113,6 +139,41 @@ def condition_for(ask: Ask, source: str) -> str:
     if found & STARTED_WORDS:
         return "started"
     return "finished" if found & FINISHED_WORDS else "failed"
+
+
+def asks_to_stop(ask: Ask) -> bool:
+    """Whether the words say to stop something ("stop", "unsubscribe", "no more", "don't ping us", typos
+    included); a button's payload ("/unsubscribe…") is a deliberate click. The NLU's `unsubscribe` alone is not
+    enough: it has read "tell me more about the lag alert" that way."""
+    text = ask.text.lower()
+    if text.startswith("/") or _STOP_PHRASE.search(text):
+        return True
+    return any(_is_stop_word(w) for w in said(ask))  # whole names: a "stop-loss" job says nothing
+
+
+def _is_stop_word(word: str) -> bool:
+    if word in STOP_WORDS:
+        return True
+    if len(word) < 4:
+        return False
+    # "stpo", "unsubscibe", "unsubcribe": a swap of letters, or a letter more or less in a long word that
+    # starts the same ("subscribed" is not "unsubscribe")
+    return any(word[:2] == s[:2] and (sorted(word) == sorted(s) or (len(s) >= 6 and fuzz.ratio(word, s) >= 85))
+               for s in STOP_WORDS)
+
+
+def restore_token(subscription: Subscription) -> str:
+    """What an Undo button carries to subscribe to exactly this again: "jenkins:failed:card-vault-release"."""
+    return f"{subscription.source}:{subscription.condition}:{subscription.target}"
+
+
+def parse_restore(value: str) -> tuple[str, str, str] | None:
+    """(source, condition, target) of a `restore_token`, or None when it isn't one (or names no known condition)."""
+    source, _, rest = value.partition(":")
+    condition, colon, target = rest.partition(":")
+    if not colon or condition not in CONDITIONS.get(source, {}):
+        return None
+    return source, condition, target
 
 
 def without_topic_words(ask: Ask) -> Ask:

@@ -158,7 +158,7 @@ def test_threads_of_a_channel_share_its_subscriptions_and_stop_works_by_name(wor
     card = messages[0]["custom"]
     assert card["body"][0]["text"] == "Subscriptions (3)"
     stopped, _, _ = say(ActionUnsubscribe(), "stop the petclinic-build notifications", teams_metadata("5"))
-    assert "Stopped: no more cards when petclinic-build fails" in stopped
+    assert "Stopped: no more cards to this channel when petclinic-build fails" in stopped
     assert [s.target for s in store(notify_env).subscriptions(CHANNEL)] == ["petclinic-nightly", "severity=critical"]
     grafana_id = store(notify_env).subscriptions(CHANNEL)[1].id
     say(ActionUnsubscribe(), f'/unsubscribe{{"subscription":"{grafana_id}"}}', teams_metadata("6"),
