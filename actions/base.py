@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.render import Button, Reply, cards
 from actions.render.errors import explain
+from actions.render.text import clean
 from actions.reply import send
 from actions.resolve import Candidate, Resolution
 from actions.services.errors import BackendError, Fault
@@ -97,26 +98,35 @@ def payload(intent: str, **entities: Any) -> str:
 
 
 def choose_reply(what: str, resolution: Resolution, intent: str, entity: str, said: str = "") -> Reply:
-    """The answer when a name was ambiguous (buttons to pick) or unknown (suggestions)."""
+    """The answer when a name was ambiguous (buttons to pick) or unknown (suggestions). The typed name and the
+    live labels are shown escaped; the buttons' payloads keep the exact keys."""
     if resolution.ambiguous:
         options = resolution.choices[:6]
-        text = f"Which {what} do you mean? " + ", ".join(c.label for c in options) + "?"
+        text = f"Which {what} do you mean? " + candidates_text(options) + "?"
         buttons = [Button(c.label, payload(intent, **{entity: c.key})) for c in options]
         return Reply(text=text, card=cards.status_card(f"Which {what}?", "neutral", text, buttons=buttons),
                      buttons=buttons)
-    named = f' "{said}"' if said else ""
+    named = f' "{clean(said, 60)}"' if said else ""
     if resolution.suggestions:
         options = resolution.suggestions[:3]
-        text = f"I can't find a {what}{named}. Did you mean " + " or ".join(c.label for c in options) + "?"
+        text = f"I can't find a {what}{named}. Did you mean " + " or ".join(clean(c.label, 100) for c in options) + "?"
         buttons = [Button(c.label, payload(intent, **{entity: c.key})) for c in options]
         return Reply(text=text, card=cards.status_card(f"No such {what}", "warning", text, buttons=buttons),
                      buttons=buttons)
-    text = f"I can't find a {what}{named}. Which one do you mean?"
+    if resolution.known:
+        options = resolution.known
+        more = f" (of {resolution.total})" if resolution.total > len(options) else ""
+        text = (f"I can't find a {what}{named}, and no name comes close. Some I know{more}: "
+                + candidates_text(options) + ".")
+        buttons = [Button(c.label, payload(intent, **{entity: c.key})) for c in options]
+        return Reply(text=text, card=cards.status_card(f"No such {what}", "warning", text, buttons=buttons),
+                     buttons=buttons)
+    text = f"I can't find a {what}{named}, and there are none I could suggest."
     return Reply(text=text, card=cards.status_card(f"No such {what}", "warning", text))
 
 
 def candidates_text(candidates: Sequence[Candidate]) -> str:
-    return ", ".join(c.label for c in candidates)
+    return ", ".join(clean(c.label, 100) for c in candidates)
 
 
 class QuestionAction(Action):
@@ -125,6 +135,10 @@ class QuestionAction(Action):
     registry: ClassVar[dict[str, type[QuestionAction]]] = {}
     action_name: ClassVar[str] = ""
     backend: ClassVar[str] = ""
+    # What a follow-up ("and the other one?", "what about X?") asks again after this action. A follow-up is a
+    # question: after an action that proposes a change (running a build) it asks the matching read question,
+    # so "what about the iban validator?" after "rebuild it" answers a status rather than offering a build.
+    follow_up_action: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -143,7 +157,11 @@ class QuestionAction(Action):
         answer = await self.safe_answer(Ask.from_tracker(tracker))
         for reply in answer.replies:
             send(dispatcher, tracker, reply)
-        return [*answer.events, SlotSet(LAST_QUESTION_SLOT, self.action_name)]
+        # An answer given by another question (a PR list question that was about "it", one PR) names that
+        # question itself; otherwise a follow-up asks this one again.
+        if any(e.get("event") == "slot" and e.get("name") == LAST_QUESTION_SLOT for e in answer.events):
+            return answer.events
+        return [*answer.events, SlotSet(LAST_QUESTION_SLOT, self.follow_up_action or self.action_name)]
 
     async def safe_answer(self, ask: Ask) -> Answer:
         try:

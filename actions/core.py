@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.capabilities import by_area
+from actions.capabilities import REFERENCE, by_area
+from actions.live_names import live_names
 from actions.render import Button, Reply, cards
 from actions.render.text import clean
 from actions.reply import send
@@ -15,7 +17,9 @@ from actions.reply import send
 HELP_BUTTON = Button("What can you do?", "/help")
 
 
-def help_reply() -> Reply:
+def help_reply(names: Mapping[str, str] | None = None) -> Reply:
+    """What opsbot can do, with examples naming `names` (live jobs, repos, panels) where given."""
+    names = REFERENCE if names is None else names
     groups = by_area()
     if not groups:
         text = "I'm opsbot. I'm not connected to any tools yet."
@@ -24,11 +28,11 @@ def help_reply() -> Reply:
     body: list[dict] = [cards.heading("What I can do"), cards.paragraph(lines[0])]
     for area, entries in groups.items():
         lines.append(f"{area}:")
-        lines.extend(f'  - {c.title}: "{c.example}"' for c in entries)
+        lines.extend(f'  - {c.title}: "{c.say(names)}"' for c in entries)
         body.append(cards.paragraph(f"**{area}**"))
-        body.append(cards.facts([(c.title, f"“{c.example}”") for c in entries]))
+        body.append(cards.facts([(c.title, f"“{c.say(names)}”") for c in entries]))
     lines.append("Follow-ups work too: \"show me its log\", \"rebuild it\", \"and over the last day?\".")
-    examples = [Button(c.example, c.example) for entries in groups.values() for c in entries[:1]]
+    examples = [Button(c.say(names), c.say(names)) for entries in groups.values() for c in entries[:1]]
     return Reply(text="\n".join(lines), card=cards.card(body, [cards.submit(b) for b in examples]), buttons=[])
 
 
@@ -50,7 +54,7 @@ class ActionHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send(dispatcher, tracker, help_reply())
+        send(dispatcher, tracker, help_reply(await live_names()))
         return []
 
 

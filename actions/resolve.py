@@ -57,6 +57,10 @@ class Resolution:
     choices: list[Candidate] = field(default_factory=list)
     suggestions: list[Candidate] = field(default_factory=list)
     score: float = 0.0
+    # When nothing is close: a few of the names that do exist, and how many there are, so the answer can
+    # offer something to pick instead of a bare "which one?".
+    known: list[Candidate] = field(default_factory=list)
+    total: int = 0
 
     @property
     def found(self) -> bool:
@@ -127,12 +131,16 @@ class Resolver:
         ranked = self.ranked(text)
         plausible = [(c, s) for c, s in ranked if s >= MIN_SCORE]
         if not plausible:
-            return Resolution(suggestions=self.closest(text))
+            return self.nothing_close(text)
         best_score = plausible[0][1]
         close = [c for c, s in plausible if s >= best_score - AMBIGUITY_MARGIN]
         if len(close) == 1 or (best_score == 1.0 and plausible[1:2] and plausible[1][1] < 1.0):
             return Resolution(match=close[0], score=best_score)
         return Resolution(choices=close, score=best_score)
+
+    def nothing_close(self, text: str, shown: int = 6) -> Resolution:
+        """No plausible reading: the nearest names if any come close, and in any case a few that exist."""
+        return Resolution(suggestions=self.closest(text), known=self.candidates[:shown], total=len(self.candidates))
 
     def closest(self, text: str, limit: int = 3) -> list[Candidate]:
         """The nearest names by plain string similarity, for "did you mean …?" when nothing fits."""

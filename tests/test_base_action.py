@@ -10,7 +10,7 @@ import pytest
 from actions import base
 from actions.base import ActionFollowUp, Answer, Ask, QuestionAction, choose_reply, payload
 from actions.render import Reply
-from actions.resolve import Candidate, Resolution
+from actions.resolve import Candidate, Resolution, Resolver
 from actions.services.errors import BackendError, Fault
 from tests.support import make_tracker, run_action, texts
 
@@ -96,3 +96,36 @@ def test_unknown_name_offers_the_closest() -> None:
 
 def test_payload_without_entities() -> None:
     assert payload("help") == "/help"
+
+
+def test_unknown_name_with_nothing_close_offers_names_that_exist() -> None:
+    names = ("alpha", "bravo", "charlie", "delta", "echo", "fox", "golf")
+    jobs = [Candidate(f"team/job-{n}", f"job-{n}") for n in names]
+    resolution = Resolver(jobs).resolve("billing-service")
+    assert not resolution.found and not resolution.suggestions
+    reply = choose_reply("job", resolution, "jenkins_build_status", "job", said="billing-service")
+    assert 'can\'t find a job "billing-service"' in reply.text and "(of 7)" in reply.text
+    assert [b.title for b in reply.buttons] == [j.label for j in jobs[:6]]
+    intent, brace, entities = reply.buttons[0].payload[1:].partition("{")
+    assert intent == "jenkins_build_status" and json.loads(brace + entities) == {"job": "team/job-alpha"}
+
+
+def test_unknown_name_with_no_candidates_at_all_says_so() -> None:
+    reply = choose_reply("repository", Resolver([]).resolve("payments-api"), "github_issues", "github_repo",
+                         said="payments-api")
+    assert "none I could suggest" in reply.text and not reply.buttons
+
+
+class Proposing(QuestionAction):
+    action_name = "action_test_proposing"
+    follow_up_action = "action_test_echo"
+    backend = "Jenkins"
+
+    async def answer(self, ask: Ask) -> Answer:
+        return Answer([Reply(text="shall I?")])
+
+
+def test_a_follow_up_after_a_proposed_change_asks_the_read_question() -> None:
+    _, events = run_action(Proposing(), make_tracker("rebuild it"))
+    assert {"event": "slot", "name": "last_question", "value": "action_test_echo"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
