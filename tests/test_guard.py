@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from connector.guard import MAX_MESSAGE_CHARS, sanitise
-from connector.rest import GuardedRestInput
+from connector.rest import GuardedRestInput, refuse_malformed
 
 
 def test_control_characters_and_whitespace() -> None:
@@ -42,3 +44,25 @@ def test_rest_channel_drops_spoofed_identity_and_channel() -> None:
     assert channel._extract_message(request) == "deploy prod"
     assert channel._extract_input_channel(request) == "rest"
     assert channel.get_metadata(request) == {"locale": "en"}
+
+
+def _post(body: bytes) -> SimpleNamespace:
+    return SimpleNamespace(method="POST", path="/webhooks/rest/webhook", body=body)
+
+
+def test_rest_refuses_a_body_that_is_not_json_with_a_json_error() -> None:
+    answer = asyncio.run(refuse_malformed(_post(b"<html>hello</html>")))
+    assert answer is not None and answer.status == 400 and json.loads(answer.body)["error"].startswith("the body must")
+
+
+def test_rest_refuses_a_message_without_a_sender_instead_of_sharing_one_conversation() -> None:
+    for body in (b'{"message": "hi"}', b'{"sender": "", "message": "hi"}', b'{"sender": 7, "message": "hi"}',
+                 b'["sender", "message"]'):
+        answer = asyncio.run(refuse_malformed(_post(body)))
+        assert answer is not None and answer.status == 400 and "sender" in json.loads(answer.body)["error"], body
+
+
+def test_rest_lets_a_well_formed_message_and_other_routes_through() -> None:
+    assert asyncio.run(refuse_malformed(_post(b'{"sender": "dan", "message": "hi"}'))) is None
+    health = SimpleNamespace(method="GET", path="/webhooks/rest/", body=b"")
+    assert asyncio.run(refuse_malformed(health)) is None

@@ -146,3 +146,11 @@ def test_no_secret_in_replies_logs_or_audit_after_a_backend_failure(served: Stac
     files = written_since(served.started, served.output, served.audit)
     assert served.audit in files and len(files) >= 3
     assert_no_secret(list(SANDBOX_SECRETS), served.chat.said, files)
+
+
+def test_a_malformed_request_gets_a_json_error_not_a_page(served: Stack) -> None:
+    url = "http://127.0.0.1:5005/webhooks/rest/webhook"
+    not_json = requests.post(url, data=b"<b>hi</b>", headers={"Content-Type": "application/json"}, timeout=10)
+    no_sender = requests.post(url, json={"message": "hi"}, timeout=10)
+    for answer in (not_json, no_sender):
+        assert answer.status_code == 400 and "error" in answer.json()
