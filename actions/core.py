@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,18 +13,31 @@ from actions.live_names import live_names
 from actions.render import Button, Reply, cards
 from actions.render.text import clean
 from actions.reply import send
+from actions.resolve import words
 
 HELP_BUTTON = Button("What can you do?", "/help")
 
 
-def help_reply(names: Mapping[str, str] | None = None) -> Reply:
-    """What opsbot can do, with examples naming `names` (live jobs, repos, panels) where given."""
+def asked_areas(message: str, areas: Iterable[str]) -> list[str]:
+    """The areas a help question names ("what can I ask about grafana?"); none named means all of them."""
+    said = set(words(message))
+    return [area for area in areas if set(words(area)) <= said]
+
+
+def help_reply(names: Mapping[str, str] | None = None, message: str = "") -> Reply:
+    """What opsbot can do, with examples naming `names` (live jobs, repos, panels) where given; only the
+    areas the message names, when it names some."""
     names = REFERENCE if names is None else names
     groups = by_area()
     if not groups:
         text = "I'm opsbot. I'm not connected to any tools yet."
         return Reply(text=text, card=cards.card([cards.paragraph(text)]))
-    lines = ["I'm opsbot. Ask me in plain English about " + ", ".join(groups) + ". For example:"]
+    named = asked_areas(message, groups)
+    if named:
+        groups = {area: groups[area] for area in named}
+        lines = ["About " + ", ".join(named) + ", ask me in plain English. For example:"]
+    else:
+        lines = ["I'm opsbot. Ask me in plain English about " + ", ".join(groups) + ". For example:"]
     body: list[dict] = [cards.heading("What I can do"), cards.paragraph(lines[0])]
     for area, entries in groups.items():
         lines.append(f"{area}:")
@@ -54,7 +67,8 @@ class ActionHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send(dispatcher, tracker, help_reply(await live_names()))
+        message = tracker.latest_message.get("text") or ""
+        send(dispatcher, tracker, help_reply(await live_names(), message))
         return []
 
 

@@ -95,3 +95,12 @@ def test_fallback_neutralises_control_characters_and_bounds_length() -> None:
     text = messages[0]["text"]
     assert "\x1b" not in text and "\x00" not in text
     assert len(text) < 400
+
+
+def test_help_about_one_area_shows_that_area(petclinic: RunningSandbox) -> None:
+    messages, _ = run_action(ActionHelp(), make_tracker("what can I ask about Grafana?", "help"))
+    answer = texts(messages)
+    grafana = [c for c in capabilities() if c.area == "Grafana"]
+    others = [c for c in capabilities() if c.area != "Grafana"]
+    assert all(c.example in answer for c in grafana)
+    assert not any(c.example in answer for c in others)
