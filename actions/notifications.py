@@ -32,16 +32,24 @@ from actions.grafana import env_of
 from actions.jenkins import JOB_SLOT, Target, find_job
 from actions.live_names import live_names
 from actions.notify_topics import (
+    ALERT_WORDS,
     TOPIC_SLOT,
     Watch,
     alert_filter,
     asks_to_stop,
     condition_for,
     is_everything,
+    is_undo,
+    kind_named,
+    list_position,
+    names_other_thing,
+    of_kind,
     parse_restore,
     restore_token,
+    said,
     source_for,
     subscription_resolver,
+    time_limited,
     without_topic_words,
 )
 from actions.render import Button, Reply, cards
@@ -63,6 +71,8 @@ SOURCE_NAMES = {JENKINS: "Jenkins", GRAFANA: "Grafana", GITHUB: "GitHub"}
 MAX_STOP_BUTTONS = 5
 STOP_KIND = "notify_unsubscribe"  # the confirmation (actions/confirm.py) before stopping several at once
 STORE_NAME = "opsbot's subscription store"
+# What the last stop in this conversation removed (restore tokens), for a typed "undo" (domain/notifications.yml).
+LAST_STOPPED_SLOT = "notify_last_stopped"
 
 _stores: dict[str, AsyncNotifyStore] = {}
 
@@ -400,11 +410,14 @@ class ActionSubscribe(NotificationAction):
     intent = "subscribe"
 
     async def answer(self, ask: Ask) -> Answer:
+        if is_undo(ask) and not ask.entities.get(SUBSCRIPTION_ENTITY):
+            return await _undo(ask)
         refused = _refused(ask, "subscribe", {"text": clean(ask.text, 200)})
         if refused is not None:
             return refused
         if ask.entities.get(SUBSCRIPTION_ENTITY):
-            return Answer.of(await self._restore(ask, ask.entities[SUBSCRIPTION_ENTITY]))
+            restored = await self.restore(ask, ask.entities[SUBSCRIPTION_ENTITY])
+            return Answer([restored], [SlotSet(LAST_STOPPED_SLOT, None)])
         watch = await _watch(ask)
         if isinstance(watch, Reply):  # which job / repository? the condition waits in a slot for the click
             return Answer([watch], [SlotSet(TOPIC_SLOT, condition_for(ask, source_for(ask) or JENKINS))])
@@ -412,7 +425,7 @@ class ActionSubscribe(NotificationAction):
         return Answer([_subscribed_reply(ask, subscription, new)], [SlotSet(TOPIC_SLOT, subscription.condition)])
 
     @staticmethod
-    async def _restore(ask: Ask, tokens: list[str]) -> Reply:
+    async def restore(ask: Ask, tokens: list[str]) -> Reply:
         specs = [parse_restore(t) for t in tokens]
         if None in specs:
             text = "I can't read that button any more; nothing changed. Say what to watch instead."
@@ -464,6 +477,9 @@ def _stop_plan(ask: Ask, subscriptions: list[Subscription]) -> _Stop | _Unclear:
         picked = [s for s in subscriptions if str(s.id) in ids]
         return _Stop(picked, False) if picked else \
             _Unclear("That subscription isn't one of this conversation's any more; nothing changed.", subscriptions)
+    referred = _referred(ask, subscriptions)
+    if referred is not None:
+        return referred
     named, ambiguous = _named(ask, subscriptions)
     if not asks_to_stop(ask):
         why = "I took that as a request to stop notifications, but it doesn't say to stop any, so nothing changed."
@@ -483,6 +499,34 @@ def _stop_plan(ask: Ask, subscriptions: list[Subscription]) -> _Stop | _Unclear:
                     subscriptions)
 
 
+def _referred(ask: Ask, subscriptions: list[Subscription]) -> _Stop | _Unclear | None:
+    """"unsubscribe from number 1" (the list's numbering), "remove the release one" (a kind of subscription);
+    None when the message refers to none that way."""
+    if not asks_to_stop(ask):
+        return None
+    position = list_position(ask, len(subscriptions))
+    if position is not None:
+        if not subscriptions:
+            return _Unclear("Nothing to stop.", [])
+        if 1 <= position <= len(subscriptions):
+            return _Stop([subscriptions[position - 1]], False)
+        return _Unclear(f"There's no number {position}: {place(ask)} has {plural(len(subscriptions), 'subscription')}, "
+                        "so nothing changed. Which one should I stop?", subscriptions)
+    kind = kind_named(ask)
+    if kind is None:
+        return None
+    fitting = of_kind(subscriptions, kind)
+    if len(fitting) == 1:
+        return _Stop(fitting, False)
+    if not subscriptions:
+        return _Unclear("Nothing to stop.", [])
+    if fitting:
+        return _Unclear(f"{plural(len(fitting), 'subscription')} of that kind; which one should I stop? "
+                        "Nothing changed yet.", fitting)
+    return _Unclear("None of the subscriptions here is of that kind, so nothing changed. Which one should I stop?",
+                    subscriptions)
+
+
 def _current_intro(ask: Ask) -> str:
     who = place(ask)
     return f"{'You get' if who == 'you' else _capitalised(who) + ' gets'} a card when:"
@@ -492,13 +536,73 @@ def _many(subscriptions: list[Subscription]) -> bool:
     return len({(s.source, s.target) for s in subscriptions}) > 1
 
 
-async def _stop(ask: Ask, chosen: list[Subscription]) -> Reply:
+async def _stop(ask: Ask, chosen: list[Subscription]) -> Answer:
+    """Removes them; the slot keeps what was removed for a typed "undo" (the Undo button carries it too)."""
     store = notify_store()
     key = conversation_key(ask)
     removed = await store.unsubscribe(key, [s.id for s in chosen])
     for subscription in removed:
         _record(ask, "unsubscribe", subscription, f"subscription {subscription.id} removed")
-    return _stopped_reply(ask, removed, len(await store.subscriptions(key)))
+    reply = _stopped_reply(ask, removed, len(await store.subscriptions(key)))
+    return Answer([reply], [SlotSet(LAST_STOPPED_SLOT, [restore_token(s) for s in removed])] if removed else [])
+
+
+async def _undo(ask: Ask) -> Answer:
+    """A typed "undo" after a stop: what that stop removed comes back (the Undo button's work)."""
+    tokens = [str(t) for t in ask.slot(LAST_STOPPED_SLOT) or []]
+    if not tokens:
+        text = ("There's nothing of mine to undo: I haven't stopped any notifications here just now. "
+                "To subscribe again, say what to watch.")
+        return Answer([Reply(text=text, card=cards.status_card("Nothing to undo", "neutral", text,
+                                                               buttons=[LIST_BUTTON]), buttons=[LIST_BUTTON])])
+    refused = _refused(ask, "subscribe", {"text": clean(ask.text, 200)})
+    if refused is not None:
+        return refused
+    reply = await ActionSubscribe.restore(ask, tokens)
+    return Answer([reply], [SlotSet(LAST_STOPPED_SLOT, None)])
+
+
+def _silences_url() -> str:
+    url = settings().grafana.url
+    return f"{url}/alerting/silences" if url else ""
+
+
+async def _time_limited_reply(ask: Ask, subscriptions: list[Subscription]) -> Reply:
+    """"silence the ledger alert for an hour": opsbot can't mute for a while; offer Stop (for good, with Undo)
+    for the subscription it names, and Grafana's silences for the alert itself. Nothing changes."""
+    named, _ = _named(ask, subscriptions)
+    kind = kind_named(ask)
+    if not named and kind is not None:
+        named = of_kind(subscriptions, kind)
+    if not named and said(ask) & ALERT_WORDS:  # "snooze the alerts": the alert subscriptions
+        named = [s for s in subscriptions if s.source == GRAFANA]
+    text = "I can't mute notifications for a while: a subscription here is either on or off, so nothing changed."
+    grafana_words = bool(said(ask) & ALERT_WORDS) or any(s.source == GRAFANA for s in named)
+    silences = _silences_url()
+    if grafana_words or not named:
+        text += (f" To silence the alert itself for a while, add a silence in Grafana: {silences}" if silences else
+                 " To silence an alert for a while, add a silence in Grafana (Alerting → Silences).")
+    if not subscriptions:
+        return await _nothing_set_up(ask, text)
+    shown = named or subscriptions
+    if _may_subscribe(ask):
+        text += (" Or stop " + ("it" if len(shown) == 1 else "one") +
+                 " here for good with its Stop button (it has an Undo):")
+    else:
+        text += " These are the notifications of " + place(ask) + ":"
+    return _listing(ask, shown, text)
+
+
+async def _other_thing_reply(ask: Ask, subscriptions: list[Subscription]) -> Reply:
+    """"delete the settlement-engine repo": not a subscription, and opsbot deletes nothing in the tools."""
+    text = ("I can't delete repositories, jobs or anything else in Jenkins, GitHub or Grafana: opsbot only reads "
+            "them, so nothing was changed.")
+    named, _ = _named(ask, subscriptions)
+    if not named:
+        return Reply(text=text + " No notification here was stopped either.",
+                     card=cards.status_card("Nothing changed", "neutral", text, buttons=[LIST_BUTTON]),
+                     buttons=[LIST_BUTTON])
+    return _listing(ask, named, text + " If you meant the notifications about it, click Stop:")
 
 
 class ActionUnsubscribe(NotificationAction):
@@ -508,7 +612,13 @@ class ActionUnsubscribe(NotificationAction):
     intent = "unsubscribe"
 
     async def answer(self, ask: Ask) -> Answer:
+        if is_undo(ask):
+            return await _undo(ask)
         subscriptions = await notify_store().subscriptions(conversation_key(ask))
+        if time_limited(ask):  # a mute for a while is not an unsubscribe: nothing changes
+            return Answer.of(await _time_limited_reply(ask, subscriptions))
+        if names_other_thing(ask):  # "delete the settlement-engine repo"
+            return Answer.of(await _other_thing_reply(ask, subscriptions))
         plan = _stop_plan(ask, subscriptions)
         if isinstance(plan, _Unclear):  # nothing changes: no permission needed to see the list
             return Answer.of(await _current(ask, plan.shown, plan.heading))
@@ -520,7 +630,7 @@ class ActionUnsubscribe(NotificationAction):
             pending = ask_to_confirm(STOP_KIND, f"stop these notifications: {listed}",
                                      {"ids": [s.id for s in plan.chosen]}, ask)
             return Answer([_confirm_stop_reply(ask, plan.chosen, len(subscriptions))], [pending])
-        return Answer.of(await _stop(ask, plan.chosen))
+        return await _stop(ask, plan.chosen)
 
 
 @register(STOP_KIND, STORE_NAME, "subscribe")
@@ -528,7 +638,7 @@ async def stop_confirmed(pending: Pending, ask: Ask) -> Answer:
     """After "yes" to stopping several: those of them still on in this conversation."""
     ids = {int(i) for i in pending.params.get("ids") or []}
     subscriptions = await notify_store().subscriptions(conversation_key(ask))
-    return Answer.of(await _stop(ask, [s for s in subscriptions if s.id in ids]))
+    return await _stop(ask, [s for s in subscriptions if s.id in ids])
 
 
 class ActionListSubscriptions(NotificationAction):

@@ -225,3 +225,119 @@ def subscription_resolver(subscriptions: Sequence[Subscription]) -> Resolver:
         names.append({JENKINS: "jenkins", GRAFANA: "grafana alerts", GITHUB: "github"}[s.source] + " " + s.condition)
         candidates.append(Candidate(str(s.id), s.label or describe(s), tuple(n for n in names if n), s))
     return Resolver(candidates, generic=SUBSCRIPTION_GENERIC)
+
+
+# -- what a stop message means besides "stop this" (UAT round 2, R-2 and R-6) ---------------------------------
+_UNITS = (r"(?:sec(?:ond)?s?|min(?:ute)?s?|mins?|h|hrs?|hours?|days?|weeks?|while|bit|moment|night|tonight|"
+          r"weekend|morning|afternoon|evening|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|"
+          r"sunday|later|lunch|noon|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?|\d{1,2}:\d\d)")
+_DURATION = re.compile(
+    r"\b(?:(?:for|during)\s+(?:the\s+|an?\s+|one\s+|two\s+|a\s+few\s+|a\s+couple\s+(?:of\s+)?|few\s+|"
+    r"half\s+an?\s+|next\s+|\d+(?:\.\d+)?\s*)?" + _UNITS +
+    r"|(?:until|till|til|untill|'?til)\s+(?:the\s+|next\s+)?\w+|\d+\s*(?:m|h|min|mins|hrs?)\b)\b")
+_TEMPORARY_VERBS = frozenset({"snooze", "snoozing", "snoozed"})
+_MUTE_VERBS = frozenset({"mute", "silence", "snooze", "pause", "quiet", "hush", "stop", "disable", "suppress",
+                         "hold", "unsubscribe", "turn", "shut", "ignore", "skip", "off"})
+
+
+def time_limited(ask: Ask) -> bool:
+    """"silence the ledger alert for an hour", "mute X until tomorrow", "snooze the alerts": a mute for a while,
+    which a subscription (on or off) can't do; never a reason to remove one."""
+    if ask.text.startswith("/"):
+        return False
+    found = said(ask)
+    if found & _TEMPORARY_VERBS:
+        return True
+    return bool(found & _MUTE_VERBS or asks_to_stop(ask)) and bool(_DURATION.search(ask.text.lower()))
+
+
+# Things opsbot reads but never deletes: "delete the settlement-engine repo", "remove the ledger job".
+OBJECT_WORDS = frozenset({"repo", "repos", "repository", "repositories", "job", "jobs", "pipeline", "pipelines",
+                          "branch", "branches", "dashboard", "dashboards", "folder", "folders", "issue", "issues",
+                          "pr", "prs", "build", "builds", "tag", "tags", "workflow", "workflows", "rule", "rules",
+                          "panel", "panels", "agent", "agents", "node", "nodes", "database", "db", "service"})
+DESTROY_WORDS = frozenset({"delete", "remove", "drop", "destroy", "wipe", "erase", "archive", "kill", "nuke",
+                           "purge", "trash", "rm"})
+# Words that make it about notifications after all ("remove the ledger job notifications", "stop posting here").
+NOTIFY_WORDS = frozenset({"notify", "notifications", "notification", "notified", "subscribe", "subscribed",
+                          "subscription", "subscriptions", "unsubscribe", "alert", "alerts", "alerting", "here",
+                          "updates", "messages", "message", "cards", "card", "pings", "ping", "posting", "posts",
+                          "channel", "chat", "feed", "one", "ones"})
+
+
+def names_other_thing(ask: Ask) -> bool:
+    """A removal of something that is not a subscription (a repository, a job) and no word of notifications."""
+    if ask.text.startswith("/"):
+        return False
+    found = said(ask)
+    return bool(found & DESTROY_WORDS and found & OBJECT_WORDS and not found & NOTIFY_WORDS
+                and not _STOP_PHRASE.search(ask.text.lower()))
+
+
+_UNDO = re.compile(r"^\W*(?:(?:please|pls|ok|oops|no|oh|wait|actually|hmm+)[\s,!.]+)*(?:undo|revert|reverse|restore)"
+                   r"(?:\s+(?:that|it|this|the\s+(?:last\s+)?(?:stop|unsubscribe|removal|change|one)|"
+                   r"what\s+you\s+(?:just\s+)?did))?(?:[\s,]+(?:please|pls|thanks))?\W*$")
+_PUT_BACK = re.compile(r"^\W*(?:please\s+)?(?:put|bring|turn)\s+(?:it|that|them)\s+back(?:\s+on)?\W*$")
+
+
+def is_undo(ask: Ask) -> bool:
+    """A typed "undo" / "undo that" / "put it back": the same as the Undo button after a stop."""
+    text = ask.text.lower().strip()
+    return bool(_UNDO.match(text) or _PUT_BACK.match(text))
+
+
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+            "ninth": 9, "9th": 9, "tenth": 10, "10th": 10}
+_NUMBER = re.compile(r"(?:\b(?:number|no\.?|nr\.?|num|item|entry|line|subscription)\s*#?\s*|#)(\d{1,2})\b")
+_ORDINAL = re.compile(r"\b(?:the\s+)?(?:(" + "|".join(ORDINALS) + r")(?:\s+(?:one|subscription|notification|"
+                      r"item|entry|line)s?)?|(last)\s+(?:one|subscription|notification|item|entry|line)s?)\b")
+_BARE = re.compile(r"^\W*(?:[a-z']+\s+){0,4}?(\d{1,2})\W*$")
+
+
+def list_position(ask: Ask, count: int) -> int | None:
+    """The 1-based number in the list opsbot shows: "unsubscribe from number 1", "stop #2", "remove the second
+    one", "stop 2", "the last one"; 0 for "last" when count is 0. None when the message gives no number."""
+    text = ask.text.lower()
+    if text.startswith("/"):
+        return None
+    match = _NUMBER.search(text)
+    if match:
+        return int(match.group(1))
+    match = _ORDINAL.search(text)
+    if match:
+        return count if match.group(2) else ORDINALS[match.group(1)]
+    if set(words(without_topic_words(ask).text)) <= {"stop", "unsubscribe", "remove", "delete", "drop", "cancel",
+                                                      "mute", "kill", "from", "number", "one"} | \
+            {str(n) for n in range(100)}:
+        match = _BARE.match(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+# "the release one", "drop the alert one", "the jenkins subscription": a kind of subscription.
+KINDS: dict[str, tuple[str, frozenset[str]]] = {
+    "release": (GITHUB, frozenset({"releases"})), "releases": (GITHUB, frozenset({"releases"})),
+    "pr": (GITHUB, frozenset({"pull_requests"})), "prs": (GITHUB, frozenset({"pull_requests"})),
+    "pull": (GITHUB, frozenset({"pull_requests"})),
+    "workflow": (GITHUB, frozenset({"ci", "ci_failed"})), "ci": (GITHUB, frozenset({"ci", "ci_failed"})),
+    "actions": (GITHUB, frozenset({"ci", "ci_failed"})), "github": (GITHUB, frozenset()),
+    "alert": (GRAFANA, frozenset()), "alerts": (GRAFANA, frozenset()), "grafana": (GRAFANA, frozenset()),
+    "alerting": (GRAFANA, frozenset()),
+    "jenkins": (JENKINS, frozenset()), "job": (JENKINS, frozenset()), "build": (JENKINS, frozenset()),
+    "builds": (JENKINS, frozenset()), "jobs": (JENKINS, frozenset()),
+}
+_KIND = re.compile(r"\b(?:the|that|this)\s+(" + "|".join(sorted(KINDS, key=len, reverse=True)) +
+                   r")(?:\s+request)?\s+(?:one|ones|subscription|subscriptions|notification|notifications)\b")
+
+
+def kind_named(ask: Ask) -> tuple[str, frozenset[str]] | None:
+    """(source, conditions; empty = any) of "the release one", "the alert one"; None when no kind is named."""
+    match = _KIND.search(ask.text.lower())
+    return KINDS[match.group(1)] if match else None
+
+
+def of_kind(subscriptions: Sequence[Subscription], kind: tuple[str, frozenset[str]]) -> list[Subscription]:
+    source, conditions = kind
+    return [s for s in subscriptions if s.source == source and (not conditions or s.condition in conditions)]
