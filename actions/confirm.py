@@ -8,6 +8,9 @@ will happen, who asked and until when the offer stands (OPSBOT_CONFIRM_SECONDS, 
       before it expires; otherwise it says why and nothing happens.
   "no" (deny) → `action_cancel`: drops it.
   either without one → `utter_nothing_to_confirm` (rules in stories/rules.yml condition on the slot).
+A "yes" confirms only if it answers the offer: when the person who asked said anything else after the offer
+(another question, an amendment the NLU misread), a later bare "yes" may mean something else, so the offer is
+shown again, exactly as it would run, and asked again (audited as "asked again"), never run silently.
 
 Areas plug in with `@register(kind, backend, permission)` on an async function (Pending, Ask) → Answer.
 Who may do it is checked here, for every kind, against access.yml (`gate`): when the change is proposed
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -31,7 +34,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import audit, ratelimit
 from actions.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from actions.base import Answer, Ask, QuestionAction
-from actions.render import Reply, cards
+from actions.render import Button, Reply, cards
 from actions.render.text import clean, duration
 from actions.reply import send
 from actions.settings import settings
@@ -141,6 +144,43 @@ def ask_to_confirm(kind: str, summary: str, params: dict[str, Any], ask: Ask,
     return SlotSet(PENDING_SLOT, pending.to_slot())
 
 
+def _speaker(event: dict[str, Any], sender: str) -> str:
+    return str((event.get("metadata") or {}).get("user_id") or sender)
+
+
+def turns_since_offer(tracker: Tracker, pending: Pending, user_id: str) -> int:
+    """How many messages `user_id` sent between the offer (the event that set the pending slot to it) and the
+    latest message (the "yes" itself, not counted). 0 when the offer's event isn't in the tracker."""
+    events = list(tracker.events or [])
+    offer = None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "slot" and event.get("name") == PENDING_SLOT and isinstance(event.get("value"), dict):
+            if abs(float(event["value"].get("created_at") or 0) - pending.created_at) < 1e-6:
+                offer = index
+            break
+    if offer is None:
+        return 0
+    said = [e for e in events[offer + 1:] if e.get("event") == "user" and _speaker(e, tracker.sender_id) == user_id]
+    return max(len(said) - 1, 0)
+
+
+def ask_again(pending: Pending, ask: Ask, turns: int, now: float | None = None) -> tuple[Reply, dict[str, Any]]:
+    """The offer shown again with its exact values, and a fresh pending slot so the next "yes" answers it."""
+    now = time.time() if now is None else now
+    log_decision(ask, pending.summary, pending.params, "asked again",
+                 f"{turns} other message(s) since the offer; yes did not directly answer it")
+    fresh = replace(pending, created_at=now, expires_at=now + expiry_seconds())
+    summary = clean(pending.summary, 400)
+    minutes = max(1, round(expiry_seconds() / 60))
+    said = (f"You said something else after I offered this, so to be sure your yes is for it: I'd {summary}. "
+            "Nothing has run yet.")
+    text = f"{said} Shall I? (yes / no; this offer expires in {minutes} min)"
+    buttons = [Button("Yes, do it", "/affirm"), Button("No", "/deny")]
+    card = cards.status_card("Still want this?", "neutral", f"{said} Shall I? Only you can say yes.", buttons=buttons)
+    return Reply(text=text, card=card, buttons=buttons), SlotSet(PENDING_SLOT, fresh.to_slot())
+
+
 def _text_reply(text: str, status: str = "neutral", title: str = "") -> Reply:
     return Reply(text=text, card=cards.status_card(title or text, status, text if title else ""))
 
@@ -197,6 +237,11 @@ class ActionConfirm(Action):
                 "Your yes doesn't confirm someone else's request; it's still waiting for theirs.",
                 "warning", "Not yours to confirm"))
             return []
+        turns = turns_since_offer(tracker, pending, ask.user_id)
+        if turns:
+            reply, event = ask_again(pending, ask, turns)
+            send(dispatcher, tracker, reply)
+            return [event]
         registered = EXECUTORS.get(pending.kind)
         if registered is None:
             send(dispatcher, tracker, _text_reply(f"I can't {summary} any more (no handler for "

@@ -25,7 +25,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.access import AccessPolicy
 from actions.base import Answer, Ask, QuestionAction, choose_reply
 from actions.confirm import PENDING_SLOT, Pending, ask_to_confirm, expiry_seconds, gate, register
-from actions.jenkins_params import assigned_names, changes, describe, normalise, plan_build, single_value
+from actions.jenkins_params import (
+    assigned_names,
+    changes,
+    describe,
+    normalise,
+    off_default,
+    plan_build,
+    ref_parameter,
+    single_value,
+)
 from actions.render import Reply
 from actions.render import jenkins as render
 from actions.render.text import clean
@@ -35,9 +44,11 @@ from actions.services.jenkins import (
     BACKEND,
     BROKEN,
     HISTORY_BUILDS,
+    BuildInfo,
     JenkinsService,
     Job,
     JobDetail,
+    OffDefault,
     ParameterDef,
     first_broken,
     jenkins_service,
@@ -208,6 +219,26 @@ async def find_job(ask: Ask, service: JenkinsService, intent: str, only_failing:
 
 
 # -- questions -----------------------------------------------------------------------------------------
+OFF_DEFAULT_BUILDS = 15  # how far back a status looks for the last build of the default branch
+OFF_DEFAULT_JOBS = 6  # at most this many jobs of an overview are looked up
+
+
+async def away_from_default(service: JenkinsService, job: Job, build: BuildInfo | None) -> OffDefault | None:
+    """When `build` ran on another branch (or with a switch, e.g. a dry run) than the job's defaults: what it
+    ran with and the newest finished build with the defaults, from the recent builds' parameters."""
+    if build is None or not job.parameters:
+        return None
+    defaults = off_default(job.parameters, build.parameters)
+    if not defaults:
+        return None
+    history = await service.history(job.full_name, OFF_DEFAULT_BUILDS, parameters=True)
+    default_build = next((b for b in history if not b.building and b.number != build.number and b.parameters
+                          and not off_default(job.parameters, b.parameters)), None)
+    ref = ref_parameter(job.parameters)
+    return OffDefault(build, {name: build.parameters[name] for name in defaults}, defaults, default_build,
+                      ref.name if ref is not None and ref.name in defaults else None)
+
+
 class JenkinsQuestion(QuestionAction):
     backend = BACKEND
     intent: ClassVar[str] = ""
@@ -263,7 +294,8 @@ class ActionJenkinsBuildStatus(JenkinsQuestion):
             return Answer.of(render.no_builds(detail), **context_slots(name, None))
         previous = detail.last_completed if last.building else None
         queued_why = detail.queue_why if detail.in_queue else None
-        return Answer.of(render.build_status(name, last, previous, queued=queued_why),
+        away = await away_from_default(service, detail, last)
+        return Answer.of(render.build_status(name, last, previous, queued=queued_why, away=away),
                          **context_slots(name, last.number))
 
 
@@ -318,11 +350,18 @@ class ActionJenkinsOverview(JenkinsQuestion):
             found = resolver.resolve(ask.entity("folder") or ask.text)
             folder = found.match.data if found.found else None
         mode = "failing" if _FAILING.search(ask.text) else "all"
+        scope = jobs if folder is None else [j for j in jobs if j.full_name.startswith(folder.full_name + "/")]  # type: ignore[union-attr]
+        candidates = [j for j in scope if not j.is_folder and j.parameters
+                      and (shown := j.last_completed or j.last_build) is not None
+                      and off_default(j.parameters, shown.parameters)]
+        candidates = candidates[:OFF_DEFAULT_JOBS]
+        found = await asyncio.gather(*(away_from_default(service, j, j.last_completed or j.last_build)
+                                       for j in candidates))
+        away = {j.full_name: a for j, a in zip(candidates, found, strict=True) if a is not None}
         if folder is not None:
-            scope = [j for j in jobs if j.full_name.startswith(folder.full_name + "/")]  # type: ignore[union-attr]
-            reply = render.overview(scope, folder.url, mode, folder.full_name)  # type: ignore[union-attr]
+            reply = render.overview(scope, folder.url, mode, folder.full_name, away=away)  # type: ignore[union-attr]
         else:
-            reply = render.overview(jobs, service.base_url + "/", mode)
+            reply = render.overview(jobs, service.base_url + "/", mode, away=away)
         return Answer.of(reply)
 
 
@@ -333,7 +372,12 @@ class ActionJenkinsQueue(JenkinsQuestion):
     intent = "jenkins_queue"
 
     async def answer(self, ask: Ask) -> Answer:
-        return Answer.of(render.activity(await jenkins_service().activity()))
+        found = await jenkins_service().activity()
+        reply = render.activity(found)
+        if len(found.queued) == 1:  # "how long has it been waiting?": that queued item
+            entry = found.queued[0]
+            return Answer.of(reply, **context_slots(entry.job, None, entry.id))
+        return Answer.of(reply)
 
 
 class ActionJenkinsAgents(JenkinsQuestion):
@@ -430,7 +474,7 @@ class ActionJenkinsRunBuild(JenkinsQuestion):
                              **{DRAFT_SLOT: None, **job_context(ask, name, basis.build)})
         defaulted = [] if basis.values else [p.name for p in detail.parameters if p.name not in plan.said]
         waiting = waiting_change(ask)
-        notes = self._notes(detail, plan.unplaced, basis, waiting, plan.values, ask)
+        notes = self._notes(detail, plan.unplaced, basis, waiting, plan.values, ask, set(plan.refs_unplaced))
         if plan.missing:
             draft = {"job": name, "url": detail.url, "values": plan.values, "defaulted": defaulted, "notes": notes,
                      "missing": [_parameter_to_slot(p) for p in plan.missing],
@@ -475,9 +519,9 @@ class ActionJenkinsRunBuild(JenkinsQuestion):
 
     @staticmethod
     def _notes(detail: JobDetail, unplaced: list[str], basis: _Basis, waiting: Pending | None,
-               values: dict[str, str], ask: Ask) -> list[str]:
+               values: dict[str, str], ask: Ask, refs: set[str] | None = None) -> list[str]:
         """What the proposal must also say: values not used, what changed, what it replaces, what is running."""
-        notes = [render.unplaced_note(value, detail) for value in unplaced]
+        notes = [render.unplaced_note(value, detail, value in (refs or set())) for value in unplaced]
         if basis.amending is not None:
             notes.append(render.amended_note(changes(basis.values or {}, values)))
         elif waiting is not None:

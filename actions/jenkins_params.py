@@ -59,6 +59,10 @@ _ARTICLES = {"the", "a", "an"}
 _REQUEST_VERBS = {"run", "build", "deploy", "release", "rebuild", "start", "trigger", "kick", "do", "make"}
 _SWITCH_WINDOW = 3  # words before a switch's name that may negate it
 _LONGEST_DESCRIPTION = 6  # a description longer than this is a sentence, not a name people say
+# Words in a switch's description that people leave out or swap: "Only print the plan" ← "just print the plan".
+_FILLERS = {"only", "just", "simply", "merely"}
+# A Rasa payload typed or forged as a message: `/intent{"entity": "value"}`. Its text is never a value.
+_PAYLOAD = re.compile(r"\s*/[A-Za-z_][\w-]*(\{.*\}|\[.*\])?\s*", re.DOTALL)
 
 
 @dataclass
@@ -69,6 +73,7 @@ class BuildPlan:
     unknown: list[str] = field(default_factory=list)
     said: dict[str, str] = field(default_factory=dict)  # values taken from this message's words
     unplaced: list[str] = field(default_factory=list)  # values typed that fit no parameter
+    refs_unplaced: list[str] = field(default_factory=list)  # branches/refs when no parameter takes a ref
 
     @property
     def ready(self) -> bool:
@@ -100,6 +105,10 @@ def normalise(parameter: ParameterDef, value: str) -> tuple[str | None, str | No
         return None, f"{parameter.name} is true or false, not \"{value}\""
     if parameter.kind == "choice":
         match = next((c for c in parameter.choices if c.lower() == value.lower()), None)
+        if match is None:  # "live cluster", "the sandbox env": exactly one choice named among other words
+            inside = [c for c in parameter.choices
+                      if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", value, re.IGNORECASE)]
+            match = inside[0] if len(inside) == 1 else None
         if match is None:
             return None, f"{parameter.name} must be one of {', '.join(parameter.choices)} (not \"{value}\")"
         return match, None
@@ -144,6 +153,8 @@ def _fit(parameter: ParameterDef, kind: str) -> int:
     words = set(_name_words(parameter.name))
     about = parameter.description
     if kind == "ref":
+        if "version" in words:  # RELEASE_VERSION ("Version tag to release") never takes a branch
+            return 0
         if words & _REF_NAME_WORDS:
             return 3
         return 2 if _REF_DESCRIPTION.search(about) else 0
@@ -240,7 +251,7 @@ def _split_prefix(words: list[str]) -> tuple[bool, list[str]]:
 def _switch_names(parameter: ParameterDef, ignored: set[str]) -> list[tuple[bool, list[str]]]:
     """The ways a person names a switch: its name's words, and a short description ("Only print the plan")."""
     found = [_split_prefix(_name_words(parameter.name))]
-    described = [w for w in _plain_words(parameter.description) if w not in _ARTICLES]
+    described = [w for w in _plain_words(parameter.description) if w not in _ARTICLES | _FILLERS]
     if 0 < len(described) <= _LONGEST_DESCRIPTION:
         found.append(_split_prefix(described))
     return [(negative, subject) for negative, subject in found if subject and not set(subject) <= ignored
@@ -291,6 +302,8 @@ def plan_build(
     staging deploy" picks the job, not a parameter)."""
     plan = BuildPlan()
     entities = entities or {}
+    if _PAYLOAD.fullmatch(text):  # a payload's fields are not words: only the recognised entities count
+        text = ""
     by_name = {p.name.lower(): p for p in parameters}
     chosen: dict[str, str] = {p.name: p.default or "" for p in parameters}
     for name, value in (base or {}).items():
@@ -319,6 +332,8 @@ def plan_build(
             put(parameter, item.value)
         else:
             plan.unplaced.append(item.value)
+            if item.kind == "ref" and _best(parameters, "ref") is None:
+                plan.refs_unplaced.append(item.value)
     for value in entities.get("env", ()):
         fitting = [p for p in parameters if set(p.name.upper().split("_")) & set(_ENV_PARAMETERS)]
         if len(fitting) == 1 and fitting[0].name not in explicit:
@@ -360,8 +375,40 @@ def plan_build(
     plan.values = {p.name: chosen[p.name] for p in parameters}
     plan.missing = [p for p in parameters if p.required and not plan.values[p.name].strip()]
     used = {v.lower() for v in explicit.values()}
+    plan.unplaced.extend(_tails(text, used))
     plan.unplaced = list(dict.fromkeys(v for v in plan.unplaced if v.lower() not in used))
+    plan.refs_unplaced = [v for v in plan.refs_unplaced if v in plan.unplaced]
     return plan
+
+
+def _tails(text: str, used: set[str]) -> list[str]:
+    """What follows "NAME=value;" ("GIT_REF=main; rm -rf /"): not a value of any parameter, so it is named as
+    not used (unless a value was taken from it)."""
+    found = []
+    for match in re.finditer(r"(?<![\w/])[A-Za-z][A-Za-z0-9_]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s,;]+)\s*;([^;]*)", text):
+        tail = match.group(1).strip()
+        if tail and not _ASSIGNMENT.search(tail) and not any(v and v in tail.lower() for v in used):
+            found.append(tail)
+    return found
+
+
+def ref_parameter(parameters: list[ParameterDef]) -> ParameterDef | None:
+    """The job's branch/ref parameter (GIT_REF, BRANCH), if exactly one fits."""
+    return _best(parameters, "ref")
+
+
+def off_default(parameters: list[ParameterDef], values: Mapping[str, str]) -> dict[str, str]:
+    """NAME → default for the values a build ran with that are not the job's defaults and that change what is
+    built: its branch/ref and its switches (a dry run). Versions and targets differ on purpose every time."""
+    ref = ref_parameter(parameters)
+    found = {}
+    for parameter in parameters:
+        if parameter is not ref and parameter.kind != "boolean":
+            continue
+        default, value = (parameter.default or "").strip(), (values.get(parameter.name) or "").strip()
+        if default and value and value.lower() != default.lower():
+            found[parameter.name] = default
+    return found
 
 
 def changes(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, tuple[str, str]]:

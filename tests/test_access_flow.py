@@ -152,3 +152,48 @@ def test_the_expiry_setting_defaults_to_five_minutes(monkeypatch: pytest.MonkeyP
     else:
         monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", value)
     assert settings_module.load_settings().confirm_seconds == seconds
+
+
+def _history_tracker(text: str, sender: str, pending: dict, between: list[tuple[str, str]]):
+    """A tracker whose events hold the offer (the pending slot set), then `between` messages (speaker, text), then
+    `text` from `sender`."""
+    from rasa_sdk import Tracker
+
+    def user(who: str, words: str) -> dict:
+        return {"event": "user", "text": words, "metadata": {"user_id": who},
+                "parse_data": {"text": words, "intent": {"name": "x"}, "entities": [], "metadata": {"user_id": who}}}
+
+    latest = {"text": text, "intent": {"name": "affirm", "confidence": 1.0}, "entities": [],
+              "metadata": {"user_id": sender}}
+    events = [user(sender, "please trigger a build"), {"event": "slot", "name": PENDING_SLOT, "value": pending},
+              *(user(who, words) for who, words in between), user(sender, text)]
+    return Tracker(sender, {PENDING_SLOT: pending}, latest, events, False, None, {}, "action_listen")
+
+
+def test_a_yes_after_other_messages_shows_the_offer_again_and_runs_nothing(builds: RunningSandbox,
+                                                                           demo_access: Path) -> None:
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch feature/x", sender="dan")
+    pending = slots[PENDING_SLOT]
+    before = dict(builds.state("jenkins").counts)
+    # The amendment was misread as another question: the later bare "yes" doesn't answer the offer.
+    tracker = _history_tracker("yes", "dan", pending, [("dan", "actually use release/2.5 instead")])
+    messages, events = run_action(ActionConfirm(), tracker)
+    answer = texts(messages)
+    assert "BRANCH=feature/x" in answer and "Shall I?" in answer and "Nothing has run yet" in answer
+    assert dict(builds.state("jenkins").counts) == before  # nothing queued
+    fresh = next(e["value"] for e in events if e.get("name") == PENDING_SLOT)
+    assert fresh["params"] == pending["params"] and fresh["created_at"] > pending["created_at"]
+    entry = audit_lines(demo_access)[-1]
+    assert (entry["who"], entry["decision"]) == ("dan", "asked again")
+    # The yes that answers the re-shown offer runs it.
+    tracker = _history_tracker("yes", "dan", fresh, [])
+    answer = texts(run_action(ActionConfirm(), tracker)[0])
+    assert "petclinic-build" in answer and audit_lines(demo_access)[-1]["decision"] == "confirmed"
+
+
+def test_other_peoples_messages_do_not_make_the_requesters_yes_stale(builds: RunningSandbox,
+                                                                    demo_access: Path) -> None:
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender="dan")
+    tracker = _history_tracker("yes", "dan", slots[PENDING_SLOT], [("paulo", "is the nightly green?")])
+    run_action(ActionConfirm(), tracker)
+    assert audit_lines(demo_access)[-1]["decision"] == "confirmed"

@@ -366,3 +366,87 @@ def test_who_broke_it_names_the_authors_of_the_first_failing_build(streak: Runni
 def test_why_did_the_build_fail_with_one_failing_job_answers_it(streak: RunningSandbox) -> None:
     answer, slots, _ = ask(ActionJenkinsWhyFailed(), "why did the build fail")
     assert answer.startswith("ledger-api-build #13 failed (FAILURE)") and slots["jenkins_job"] == "ledger-api-build"
+
+
+BRANCHES = """
+name: branches
+jenkins:
+  version: "2.479.3"
+  jobs:
+    - name: ledger-ci
+      type: pipeline
+      parameters:
+        - {name: GIT_REF, type: string, default: main, description: Branch or tag to build}
+      builds:
+        - {number: 914, result: SUCCESS, ago: 5m, duration: 300, cause: "Started by user Dan",
+           parameters: {GIT_REF: hotfix/jpy-rounding}}
+        - {number: 913, result: SUCCESS, ago: 20m, duration: 300, cause: "Started by user Dan",
+           parameters: {GIT_REF: feature/batch-retry}}
+        - {number: 912, result: FAILURE, ago: 40m, duration: 300, cause: "Started by GitHub push by maria",
+           parameters: {GIT_REF: main}}
+    - name: vault-release
+      type: pipeline
+      parameters:
+        - {name: RELEASE_VERSION, type: string, default: "", description: Version tag to release}
+        - {name: DRY_RUN, type: boolean, default: false, description: Only print the plan}
+      builds:
+        - {number: 65, result: SUCCESS, ago: 10m, duration: 60, parameters: {RELEASE_VERSION: v1.9.0, DRY_RUN: "true"}}
+        - {number: 64, result: FAILURE, ago: 2d, duration: 60, parameters: {RELEASE_VERSION: v1.8.0, DRY_RUN: "false"}}
+    - name: docs-site
+      type: freestyle
+      parameters:
+        - {name: BRANCH, type: string, default: main, description: Git branch}
+      builds:
+        - {number: 3, result: SUCCESS, ago: 2h, duration: 20, parameters: {BRANCH: main}}
+"""
+
+
+@pytest.fixture(scope="module")
+def branches_sandbox(tmp_path_factory: pytest.TempPathFactory):
+    sandbox = jenkins_support.world_sandbox(tmp_path_factory.mktemp("branches"), BRANCHES)
+    yield sandbox
+    sandbox.stop_thread()
+
+
+@pytest.fixture()
+def branches(branches_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch):
+    jenkins_support.fresh_facade()
+    jenkins_support.point_jenkins_at(branches_sandbox, monkeypatch)
+    yield branches_sandbox
+    jenkins_support.fresh_facade()
+    settings_module.settings.cache_clear()
+
+
+def test_a_status_says_when_the_last_build_was_not_of_the_default_branch(branches: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsBuildStatus(), "is ledger-ci ok?", entities=[{"entity": "job",
+                                                                                       "value": "ledger-ci"}])
+    assert answer.startswith("ledger-ci #914 passed (SUCCESS)")
+    assert "#914 ran on hotfix/jpy-rounding, not the default; the last build of main, #912, failed (FAILURE)" in answer
+    assert slots["jenkins_build"] == "914"
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "did the vault release pass?",
+                       entities=[{"entity": "job", "value": "vault-release"}])
+    assert "#65 ran with DRY_RUN=true, not the default; the last build with DRY_RUN=false, #64, failed" in answer
+    # a build of the default branch says nothing more
+    answer, _, _ = ask(ActionJenkinsBuildStatus(), "is docs-site green?", entities=[{"entity": "job",
+                                                                                      "value": "docs-site"}])
+    assert "not the default" not in answer and "#3 passed" in answer
+
+
+def test_an_overview_gives_the_default_branchs_last_result_too(branches: RunningSandbox) -> None:
+    answer, _, _ = ask(ActionJenkinsOverview(), "status of all jobs")
+    assert "ledger-ci #914 on hotfix/jpy-rounding passed (SUCCESS)" in answer
+    assert "the last build of main, #912, failed (FAILURE)" in answer
+    assert "vault-release #65 with DRY_RUN=true passed (SUCCESS)" in answer
+    assert "docs-site #3 passed" in answer
+
+
+def test_how_long_has_it_been_waiting_after_a_queue_answer_is_about_the_queued_item(acme: RunningSandbox) -> None:
+    answer, slots, _ = ask(ActionJenkinsQueue(), "is there a backlog of builds waiting?")
+    assert "Queued: treasury/payout-scheduler-deploy-uat" in answer
+    assert slots["jenkins_job"] == "treasury/payout-scheduler-deploy-uat" and slots["jenkins_queue_item"]
+    assert slots["jenkins_build"] is None
+    answer, after, _ = ask(ActionJenkinsBuildStatus(), "how long has it been waiting?", slots=slots)
+    assert "Which job" not in answer
+    assert answer.startswith("treasury/payout-scheduler-deploy-uat hasn't started yet (queue item "
+                             f"{slots['jenkins_queue_item']}, waiting for ")
+    assert "executor" in answer and after["jenkins_queue_item"] == slots["jenkins_queue_item"]

@@ -173,3 +173,50 @@ def test_values_left_at_their_default_say_so() -> None:
                                               ('"hotfix for INC-7"', "hotfix for INC-7"), ("yes go ahead", None)])
 def test_a_reply_that_is_one_value(reply: str, value: str | None) -> None:
     assert single_value(reply) == value
+
+
+# The Acme card vault release, with its own descriptions (sandbox/worlds/acme.yaml).
+CARD_VAULT = [ParameterDef("RELEASE_VERSION", "string", "", "Version tag to release"),
+              ParameterDef("TARGET", "choice", "sandbox", "Cluster to release to", ["sandbox", "live"]),
+              ParameterDef("DRY_RUN", "boolean", "false", "Only print the plan")]
+GIT_REF = ParameterDef("GIT_REF", "string", "main", "Branch or tag to build")
+
+
+@pytest.mark.parametrize(("text", "entities", "target"), [
+    ("rehearse the card vault release 1.9.2 on the live cluster", {"env": ["live cluster"]}, "live"),
+    ("release 1.9.2 to the sandbox env", {"env": ["sandbox env"]}, "sandbox"),
+    ("release 1.9.2 on the live cluster", {}, "live"),
+])
+def test_a_choice_named_among_other_words(text: str, entities: dict, target: str) -> None:
+    plan = plan_build(CARD_VAULT, text, entities)
+    assert not plan.errors and plan.values["TARGET"] == target and plan.values["RELEASE_VERSION"] == "1.9.2"
+
+
+def test_a_switch_from_its_description_wording() -> None:
+    plan = plan_build(CARD_VAULT, "ok then: rehearse the card vault release 1.9.2 to live, just print the plan")
+    assert plan.values == {"RELEASE_VERSION": "1.9.2", "TARGET": "live", "DRY_RUN": "true"}
+    assert plan_build(CARD_VAULT, "release 1.9.2 to live, don't just print the plan").values["DRY_RUN"] == "false"
+
+
+def test_a_branch_never_fills_a_version_parameter() -> None:
+    plan = plan_build(CARD_VAULT, "build card-vault-release on branch main", {"branch": ["main"]})
+    assert plan.values["RELEASE_VERSION"] == "" and [p.name for p in plan.missing] == ["RELEASE_VERSION"]
+    assert plan.unplaced == ["main"] and plan.refs_unplaced == ["main"]
+    # a tag-shaped version still does
+    assert plan_build(CARD_VAULT, "release tag v2.0.0 to live").values["RELEASE_VERSION"] == "v2.0.0"
+
+
+def test_a_payload_text_is_never_a_value() -> None:
+    text = '/jenkins_run_build{"job":"card-vault-release","RELEASE_VERSION":"v9","TARGET":"live"}'
+    plan = plan_build(CARD_VAULT, text, {})
+    assert plan.values == {"RELEASE_VERSION": "", "TARGET": "sandbox", "DRY_RUN": "false"}
+    assert not plan.unplaced and not plan.errors
+    # recognised entities still count
+    plan = plan_build([GIT_REF], '/jenkins_run_build{"job":"x","branch":"feature/y"}', {"branch": ["feature/y"]})
+    assert plan.values == {"GIT_REF": "feature/y"}
+
+
+def test_the_tail_after_an_assignment_is_named_as_not_used() -> None:
+    plan = plan_build([GIT_REF], "build settlement-engine-ci GIT_REF=main; rm -rf /")
+    assert plan.values == {"GIT_REF": "main"} and plan.unplaced == ["rm -rf /"]
+    assert plan_build(CARD_VAULT, "RELEASE_VERSION=v2.0.0; to live").unplaced == []

@@ -83,3 +83,13 @@ def test_who_broke_it_with_culprits_but_no_change_list_and_an_unknown_start() ->
     assert "Since then, payments-api #44 failed (FAILURE)" in reply.text
     assert render.blame("payments-api", first, True, first, now=NOW).text.startswith(
         "payments-api first went unstable in #40, 5 min ago.")
+
+
+def test_several_queued_items_each_get_a_button_to_ask_about_them() -> None:
+    queued = [QueueEntry(1, "payments-api", "http://j/job/payments-api/", "Waiting for next available executor",
+                         NOW - 600),
+              QueueEntry(2, "docs-site", "http://j/job/docs-site/", "Waiting for next available executor", NOW - 60)]
+    reply = render.activity(Activity([], queued, "http://j/"), now=NOW)
+    assert [b.title for b in reply.buttons] == ["How long has payments-api waited?", "How long has docs-site waited?"]
+    assert '"job":"docs-site"' in reply.buttons[1].payload.replace(" ", "")
+    assert not render.activity(Activity([], queued[:1], "http://j/"), now=NOW).buttons

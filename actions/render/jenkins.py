@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from actions.base import payload
 from actions.render import Button, Reply, cards
 from actions.render.text import ago, clean, cleaned, code_block, duration, join_names, plural, safe_url
-from actions.services.jenkins import Activity, Agent, BuildInfo, Failure, Job, JobDetail, QueueEntry, QueueItemState
+from actions.services.jenkins import (
+    Activity,
+    Agent,
+    BuildInfo,
+    Failure,
+    Job,
+    JobDetail,
+    OffDefault,
+    QueueEntry,
+    QueueItemState,
+)
 
 WORDS = {"SUCCESS": "passed", "FAILURE": "failed", "UNSTABLE": "is unstable", "ABORTED": "was aborted",
          "NOT_BUILT": "was not built"}
@@ -90,6 +100,30 @@ def changes_text(build: BuildInfo, limit: int = 3) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
+def _ran_with(away: OffDefault) -> str:
+    """"on hotfix/x", "with DRY_RUN=true", "on hotfix/x with DRY_RUN=true"."""
+    others = ", ".join(f"{clean(k, 40)}={clean(v, 60)}" for k, v in away.ran.items() if k != away.ref)
+    on = f"on {clean(away.ran[away.ref], 80)}" if away.ref else ""
+    return " ".join(part for part in (on, f"with {others}" if others else "") if part)
+
+
+def _default_words(away: OffDefault) -> str:
+    """"of main", "with DRY_RUN=false", "of main with DRY_RUN=false"."""
+    others = ", ".join(f"{clean(k, 40)}={clean(v, 60)}" for k, v in away.defaults.items() if k != away.ref)
+    of = f"of {clean(away.defaults[away.ref], 80)}" if away.ref else ""
+    return " ".join(part for part in (of, f"with {others}" if others else "") if part)
+
+
+def away_text(away: OffDefault, now: float | None = None) -> str:
+    """"#914 ran on hotfix/x, not the default; the last build of main, #912, failed (FAILURE) 40 min ago"."""
+    said = f"#{away.build.number} ran {_ran_with(away)}, not the default"
+    if away.default_build is None:
+        return f"{said}; none of the recent builds is one {_default_words(away)}"
+    last = away.default_build
+    return (f"{said}; the last build {_default_words(away)}, #{last.number}, {result_words(last)} "
+            f"{ago(last.finished, now)}")
+
+
 def _buttons_for(job: str, build: BuildInfo) -> list[Button]:
     if build.building:
         return [Button("How is it going?", payload("jenkins_build_status", job=job, build_number=str(build.number)))]
@@ -101,9 +135,10 @@ def _buttons_for(job: str, build: BuildInfo) -> list[Button]:
 
 # -- one build -----------------------------------------------------------------------------------------
 def build_status(job: str, build: BuildInfo, previous: BuildInfo | None = None, now: float | None = None,
-                 queued: str | None = None) -> Reply:
+                 queued: str | None = None, away: OffDefault | None = None) -> Reply:
     """A job's last build (or a given one): result, number, when, duration, cause, changes, and the link;
-    `queued`: Jenkins' reason when another run of the job waits in the queue."""
+    `queued`: Jenkins' reason when another run of the job waits in the queue; `away`: the build ran on another
+    branch (or switch) than the default, and the last build of the default."""
     now = _now(now)
     shown, url = _name(job), safe_url(build.url)
     sentences = [f"{shown} {build_line(build, now)}"]
@@ -115,6 +150,9 @@ def build_status(job: str, build: BuildInfo, previous: BuildInfo | None = None, 
         facts += [("Result", clean(build.result or "NOT_BUILT", 20)), ("Finished", ago(build.finished, now)),
                   ("Duration", duration(build.duration))]
     sentences[0] += "."
+    if away is not None and away.build.number == build.number:
+        sentences.insert(1, away_text(away, now)[0].upper() + away_text(away, now)[1:] + ".")
+        facts.append(("Default branch" if away.ref else "With defaults", away_text(away, now)))
     if build.causes:
         sentences.append(clean(build.causes[0], 120) + ".")
         facts.append(("Cause", clean(build.causes[0], 120)))
@@ -233,13 +271,18 @@ def blame(job: str, first: BuildInfo, known: bool, latest: BuildInfo | None = No
 
 
 # -- overview ------------------------------------------------------------------------------------------
-def _job_line(job: Job, now: float) -> str:
+def _job_line(job: Job, now: float, away: OffDefault | None = None) -> str:
     if job.disabled:
         return f"{_name(job.full_name)}: disabled"
     build = job.last_completed or job.last_build
     if build is None:
         return f"{_name(job.full_name)}: no builds yet"
     line = f"{_name(job.full_name)} {build_line(build, now)}"
+    if away is not None and away.build.number == build.number:
+        line = f"{_name(job.full_name)} #{build.number} {_ran_with(away)} {build_line(build, now).partition(' ')[2]}"
+        default = away.default_build
+        line += (f"; the last build {_default_words(away)}, #{default.number}, {result_words(default)}"
+                 if default is not None else f"; no recent build {_default_words(away)}")
     if job.last_build is not None and job.last_build.building and job.last_build.number != build.number:
         line += f" (#{job.last_build.number} running)"
     return line
@@ -250,9 +293,12 @@ def failing(job: Job) -> bool:
     return not job.disabled and build is not None and build.result in ("FAILURE", "UNSTABLE")
 
 
-def overview(jobs: Sequence[Job], url: str, mode: str = "all", folder: str = "", now: float | None = None) -> Reply:
-    """mode "failing": only red and yellow jobs; "all": every job (of `folder` if given)."""
+def overview(jobs: Sequence[Job], url: str, mode: str = "all", folder: str = "", now: float | None = None,
+             away: dict[str, OffDefault] | None = None) -> Reply:
+    """mode "failing": only red and yellow jobs; "all": every job (of `folder` if given). `away`: jobs whose last
+    build ran on another branch than the default, with the default branch's last build."""
     now = _now(now)
+    away = away or {}
     real = [j for j in jobs if not j.is_folder]
     where = f" in {_name(folder)}" if folder else ""
     bad = [j for j in real if failing(j)]
@@ -266,14 +312,14 @@ def overview(jobs: Sequence[Job], url: str, mode: str = "all", folder: str = "",
     else:
         text = f"{plural(len(real), 'job')}{where}" + (f", {len(bad)} failing:" if bad else ", none failing:")
         shown = real
-    lines = [_job_line(j, now) for j in shown[:MAX_LISTED]]
+    lines = [_job_line(j, now, away.get(j.full_name)) for j in shown[:MAX_LISTED]]
     if len(shown) > MAX_LISTED:
         lines.append(f"and {len(shown) - MAX_LISTED} more")
     body = text + ("\n" + "\n".join(f"- {line}" for line in lines) if lines else "") + f"\n{safe_url(url)}"
     status = "failed" if bad else "ok"
     buttons = [Button(f"Why did {j.full_name} fail?", payload("jenkins_why_failed", job=j.full_name))
                for j in bad[:3]]
-    facts = [(_name(j.full_name), _job_line(j, now).removeprefix(_name(j.full_name)).strip(": "))
+    facts = [(_name(j.full_name), _job_line(j, now, away.get(j.full_name)).removeprefix(_name(j.full_name)).strip(": "))
              for j in shown[:MAX_LISTED]]
     card = cards.status_card(f"Jenkins{where}: {len(bad)} failing", status, text, facts,
                              link=("Open Jenkins", url), buttons=buttons)
@@ -321,8 +367,12 @@ def activity(found: Activity, now: float | None = None) -> Reply:
                + (" (nothing stuck)" if found.queued and not any(q.stuck for q in found.queued) else "") + ".")
     text = summary + "\n" + "\n".join(lines) + f"\n{safe_url(found.url)}"
     status = "warning" if any(q.stuck for q in found.queued) else "running"
+    # Several queued: a button each asks about that one ("how long has it been waiting?" then has a choice).
+    buttons = ([Button(f"How long has {entry.job} waited?", payload("jenkins_build_status", job=entry.job))
+                for entry in found.queued[:3]] if len(found.queued) > 1 else [])
     return Reply(text=text, card=cards.status_card("Running and queued", status, summary, facts,
-                                                   link=("Open Jenkins", found.url)))
+                                                   link=("Open Jenkins", found.url), buttons=buttons),
+                 buttons=buttons)
 
 
 # -- agents --------------------------------------------------------------------------------------------
@@ -403,11 +453,15 @@ def confirm_build(job: str, summary: str, url: str, minutes: int, notes: Sequenc
                                                    link=("Open job", url), buttons=buttons), buttons=buttons)
 
 
-def unplaced_note(value: str, job: JobDetail) -> str:
-    """A value the user typed that no parameter of the job takes: said, never silently dropped."""
+def unplaced_note(value: str, job: JobDetail, ref: bool = False) -> str:
+    """A value the user typed that no parameter of the job takes: said, never silently dropped. `ref`: a branch
+    or ref, and no parameter of the job takes one ("on branch main" for a release job with RELEASE_VERSION)."""
     if not job.parameters:
         return f"I didn't use \"{clean(value, 60)}\": {_name(job.full_name)} takes no parameters."
     names = ", ".join(cleaned((p.name for p in job.parameters), 40))
+    if ref:
+        return (f"I didn't use \"{clean(value, 60)}\": {_name(job.full_name)} takes no branch (its parameters are "
+                f"{names}), so it builds what its configuration says.")
     return (f"I didn't use \"{clean(value, 60)}\": none of {_name(job.full_name)}'s parameters ({names}) "
             "clearly takes it.")
 
@@ -472,9 +526,10 @@ def started(job: str, state: QueueItemState, parameters: str, job_url: str) -> R
                                                    buttons=buttons), buttons=buttons)
 
 
-def still_queued(job: str, state: QueueItemState, job_url: str) -> Reply:
+def still_queued(job: str, state: QueueItemState, job_url: str, now: float | None = None) -> Reply:
     why = f": {clean(state.why, 160)}" if state.why else ""
-    text = f"{_name(job)} hasn't started yet (queue item {state.id}){why}. {safe_url(job_url)}"
+    waited = f", waiting for {ago(state.since, _now(now)).removesuffix(' ago')}" if state.since else ""
+    text = f"{_name(job)} hasn't started yet (queue item {state.id}{waited}){why}. {safe_url(job_url)}"
     return Reply(text=text, card=cards.status_card(f"{_name(job)} is queued", "running", text,
                                                    link=("Open job", job_url)))
 

@@ -40,7 +40,10 @@ _BUILD = "number,url,result,building,timestamp,duration,estimatedDuration"
 _BUILD_DETAIL = (_BUILD + ",actions[causes[shortDescription],parameters[name,value],failCount,skipCount,totalCount],"
                  "changeSets[items[commitId,msg,author[fullName]]],changeSet[items[commitId,msg,author[fullName]]],"
                  "culprits[fullName]")
-_LIST = f"name,fullName,url,color,buildable,lastBuild[{_BUILD}],lastCompletedBuild[{_BUILD}]"
+_PARAMETER_VALUES = "actions[parameters[name,value]]"
+_PARAMETER_DEFINITIONS = "property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]"
+_LIST = (f"name,fullName,url,color,buildable,{_PARAMETER_DEFINITIONS},lastBuild[{_BUILD},{_PARAMETER_VALUES}],"
+         f"lastCompletedBuild[{_BUILD},{_PARAMETER_VALUES}]")
 _JOB = (f"name,fullName,url,color,buildable,disabled,description,inQueue,queueItem[why],healthReport[description],"
         f"property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]],"
         f"lastBuild[{_BUILD_DETAIL}],lastCompletedBuild[{_BUILD_DETAIL}],lastUnsuccessfulBuild[{_BUILD_DETAIL}]")
@@ -101,6 +104,7 @@ class Job:
     is_folder: bool
     last_build: BuildInfo | None = None
     last_completed: BuildInfo | None = None
+    parameters: list[ParameterDef] = field(default_factory=list)
 
     @property
     def folder(self) -> str:
@@ -117,6 +121,18 @@ class Job:
     @property
     def pipeline(self) -> bool:
         return "workflow" in self.job_class.lower()
+
+
+@dataclass
+class OffDefault:
+    """A build that ran with other values than the job's defaults (another branch, a dry run), and the newest
+    finished build that ran with the defaults (None: none among the recent builds)."""
+
+    build: BuildInfo
+    ran: dict[str, str]  # NAME → the value it ran with
+    defaults: dict[str, str]  # NAME → the job's default
+    default_build: BuildInfo | None
+    ref: str | None = None  # the name of the job's branch parameter, when it is one of them
 
 
 @dataclass
@@ -220,6 +236,7 @@ class QueueItemState:
     build_number: int | None = None
     build_url: str | None = None
     cancelled: bool = False
+    since: float | None = None  # Unix seconds: when it entered the queue
 
 
 # -- parsing Jenkins JSON ------------------------------------------------------------------------------
@@ -272,6 +289,8 @@ def _job(data: dict, parent: str) -> Job:
         color=data.get("color"), buildable=data.get("buildable"), is_folder="jobs" in data,
         last_build=parse_build(full_name, data.get("lastBuild")),
         last_completed=parse_build(full_name, data.get("lastCompletedBuild")),
+        parameters=[_parameter(d) for prop in data.get("property") or [] if isinstance(prop, dict)
+                    for d in prop.get("parameterDefinitions") or []],
     )
 
 
@@ -466,9 +485,11 @@ class JenkinsService:
             raise BackendError(BACKEND, Fault.BAD_RESPONSE, "a build without a number")
         return build
 
-    async def history(self, full_name: str, limit: int = HISTORY_BUILDS) -> list[BuildInfo]:
-        """The job's last `limit` builds, newest first (number, result, times; no changes or parameters)."""
-        data = await self._info(job_path(full_name), f"builds[{_BUILD}]{{0,{int(limit)}}}")
+    async def history(self, full_name: str, limit: int = HISTORY_BUILDS, parameters: bool = False) -> list[BuildInfo]:
+        """The job's last `limit` builds, newest first (number, result, times; no changes; their parameters only
+        when asked for)."""
+        fields = f"{_BUILD},{_PARAMETER_VALUES}" if parameters else _BUILD
+        data = await self._info(job_path(full_name), f"builds[{fields}]{{0,{int(limit)}}}")
         builds = [parse_build(full_name, b) for b in data.get("builds") or []]
         return sorted((b for b in builds if b is not None), key=lambda b: -b.number)
 
@@ -552,6 +573,7 @@ class JenkinsService:
             id=int(item_id), job=full_name_from_url(str(task.get("url") or "")) or str(task.get("name") or ""),
             why=data.get("why"), build_number=executable.get("number"), build_url=executable.get("url"),
             cancelled=bool(data.get("cancelled")),
+            since=(data["inQueueSince"] / 1000) if isinstance(data.get("inQueueSince"), int | float) else None,
         )
 
     async def wait_for_start(self, item_id: int, seconds: float = POLL_SECONDS) -> QueueItemState:
