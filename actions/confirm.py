@@ -181,6 +181,28 @@ def ask_again(pending: Pending, ask: Ask, turns: int, now: float | None = None) 
     return Reply(text=text, card=card, buttons=buttons), SlotSet(PENDING_SLOT, fresh.to_slot())
 
 
+# A "no" the NLU is unsure of, in a sentence rather than a word ("switch the target to live" read as no at
+# 0.48), keeps the offer and asks: cancelling on a misreading loses what the person had set up.
+DOUBTFUL_NO_CONFIDENCE = 0.6
+DOUBTFUL_NO_WORDS = 3
+
+
+def doubtful_no(tracker: Tracker) -> bool:
+    latest = tracker.latest_message or {}
+    text = str(latest.get("text") or "")
+    confidence = float((latest.get("intent") or {}).get("confidence") or 0.0)
+    return (not text.startswith("/") and len(text.split()) >= DOUBTFUL_NO_WORDS
+            and confidence < DOUBTFUL_NO_CONFIDENCE)
+
+
+def _still_waiting(pending: Pending) -> Reply:
+    said = (f'I\'m not sure that was a no, so nothing is cancelled: I\'d still {clean(pending.summary, 400)}. '
+            "Say yes to run it, no to cancel, or tell me what to change.")
+    buttons = [Button("Yes, do it", "/affirm"), Button("No, cancel", "/deny")]
+    return Reply(text=said, card=cards.status_card("Still waiting for your answer", "neutral", said, buttons=buttons),
+                 buttons=buttons)
+
+
 def _text_reply(text: str, status: str = "neutral", title: str = "") -> Reply:
     return Reply(text=text, card=cards.status_card(title or text, status, text if title else ""))
 
@@ -281,6 +303,9 @@ class ActionCancel(Action):
         pending = Pending.from_slot(ask.slot(PENDING_SLOT))
         if pending is None:
             send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
+        elif doubtful_no(tracker):
+            send(dispatcher, tracker, _still_waiting(pending))
+            return []
         else:
             by = "" if ask.user_id == pending.requester else f" ({clean(ask.user_name, 60)} said no)"
             log_decision(ask, pending.summary, pending.params, "cancelled")

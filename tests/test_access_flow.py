@@ -197,3 +197,17 @@ def test_other_peoples_messages_do_not_make_the_requesters_yes_stale(builds: Run
     tracker = _history_tracker("yes", "dan", slots[PENDING_SLOT], [("paulo", "is the nightly green?")])
     run_action(ActionConfirm(), tracker)
     assert audit_lines(demo_access)[-1]["decision"] == "confirmed"
+
+
+def test_a_doubtful_no_keeps_the_offer(builds: RunningSandbox, demo_access: Path) -> None:
+    """"switch the target to live" read as a no at 0.48 must not throw away what the person set up."""
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender="adam")
+    pending = slots[PENDING_SLOT]
+    tracker = make_tracker("switch the target to live", "deny", slots={PENDING_SLOT: pending}, sender="adam")
+    tracker.latest_message["intent"]["confidence"] = 0.48
+    messages, events = run_action(ActionCancel(), tracker)
+    assert "not sure that was a no" in texts(messages) and "petclinic-build" in texts(messages)
+    assert not [e for e in events if e.get("name") == PENDING_SLOT]  # the offer still waits
+    assert all(line["decision"] != "cancelled" for line in audit_lines(demo_access))
+    answer, after = say(ActionCancel(), "no", sender="adam", slots={PENDING_SLOT: pending})
+    assert "cancelled" in answer and after[PENDING_SLOT] is None
