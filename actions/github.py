@@ -10,6 +10,7 @@ where the PR stands.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -248,6 +249,12 @@ class GitHubQuestion(QuestionAction):
         no title has the words and they name someone, that person's open PRs. 1–2 searches."""
         scope, where_text = self.scope(where if not where.implied else Where(), repos)
         page = await github.search_pulls(scope, PullFilter(words=title), self.web_base(repos), limit=5)
+        # "the kotlin bump PR": a title needn't have every word said ("Update dependency …kotlin…"); the
+        # longest words first, one at a time (at most 2 more searches).
+        for word in sorted(set(title.split()), key=len, reverse=True)[:2] if not page.items and " " in title else ():
+            page = await github.search_pulls(scope, PullFilter(words=word), self.web_base(repos), limit=5)
+            if page.items:
+                break
         if not page.items:
             login, _said, _unknown = await self.person(ask, github, repos, [(title, True)])
             if login:
@@ -306,8 +313,21 @@ class GitHubQuestion(QuestionAction):
                     if found is not None:
                         return found.login, said, None
                 suggestions = [c.label for c in Resolver(candidates).closest(said)] if candidates else []
-                return "", said, render.unknown_person(said, suggestions)
+                shown = suggestions or [p.login for p in members[:5]]
+                buttons = [Button(login, payload(self.intent, person=login)) for login in shown[:5]] \
+                    if self.intent else []
+                return "", said, render.unknown_person(said, suggestions, shown if not suggestions else (), buttons)
         return "", "", None
+
+    @staticmethod
+    def unused_note(ask: Ask, reply: Reply, repos: Sequence[Repo], where: Where, used: Sequence[str],
+                    can: str) -> None:
+        """Say which words of the question no filter used ("high prio" with no such label), never drop them
+        silently."""
+        names = [*(w for r in repos[:1] for w in words(r.owner)), *(words(where.repo.name) if where.repo else ())]
+        left = parse.unused_words(ask.text, [*used, *names])
+        if left:
+            reply.text += f"\n(I didn't use \"{clean(left, 60)}\": {can}.)"
 
     async def mine_reply(self, github: GitHubService, repos: Sequence[Repo]) -> Reply:
         org = self.org_of(repos)
@@ -319,6 +339,39 @@ def own_branch(repo: Repo, branch: str | None) -> str | None:
     """The branch to remember for a follow-up: none when it is just this repository's default branch, so
     that "same for card-vault" asks about card-vault's own default branch."""
     return None if not branch or branch == repo.default_branch else branch
+
+
+# -- questions that follow a Jenkins answer ----------------------------------------------------------------
+JENKINS_JOB_SLOT, JENKINS_BUILD_SLOT = "jenkins_job", "jenkins_build"
+_BUILD_NUMBER = re.compile(r"\b(?:build|run)\s*#?\s*(\d{1,7})\b|#(\d{1,7})\b", re.IGNORECASE)
+_JENKINS_CONTEXT = re.compile(r"\b(?:it|its|(?:that|this|the|same)\s+(?:build|job|run)|build\s*#?\s*\d+"
+                              r"|broke|broken|break)\b", re.IGNORECASE)
+
+
+def after_jenkins(ask: Ask) -> str:
+    """The Jenkins job the last answer was about, when this message follows it ("which commit did it
+    build?"), else ''."""
+    last = str(ask.slot(LAST_QUESTION_SLOT) or "")
+    job = ask.slot(JENKINS_JOB_SLOT)
+    if not last.startswith("action_jenkins_") or not job or parse.is_payload(ask.text):
+        return ""
+    return str(job)
+
+
+def job_repo(job: str, repos: Sequence[Repo]) -> Repo | None:
+    """The repository a Jenkins job builds, read from its name ("card-vault-release" → acme/card-vault):
+    its words, dropping trailing ones ("release", "ci") until exactly one repository matches."""
+    name_words = words(job.rsplit("/", 1)[-1])
+    resolver = repo_resolver(repos)
+    for end in range(len(name_words), 0, -1):
+        said = " ".join(name_words[:end])
+        exact = next((r for r in repos if r.name.lower() == "-".join(name_words[:end])), None)
+        if exact is not None:
+            return exact
+        found = resolver.resolve(said)
+        if found.found:
+            return found.match.data
+    return None
 
 
 # -- pull requests -------------------------------------------------------------------------------------------
@@ -378,6 +431,16 @@ class ActionGithubPullRequests(GitHubQuestion):
         where, repos = await self.list_where(ask, github, previous)
         if where.reply:
             return self.ask_which(where.reply, **values)
+        job = after_jenkins(ask)
+        if where.repo is None and job and re.search(r"\b(?:that|this|the|its|same)\s+(?:repo|repository|project)\b",
+                                                     ask.text, re.I):
+            repo = job_repo(job, repos)
+            if repo is None:  # "the open PRs for that repo?" after a job whose repository can't be told
+                recent = sorted(repos, key=lambda r: -r.pushed_at)[:5]
+                buttons = [Button(r.name, payload(self.intent, **{REPO_ENTITY: r.full_name})) for r in recent]
+                text = f"Which repository does {clean(job, 100)} build? Pick one, or name it."
+                return self.ask_which(Reply(text=text, buttons=buttons), **values)
+            where = Where(repo=repo)
         refusal = self.refusal(ask, "pull requests", f"{where.repo.html_url if where.repo else self.web_base(repos)}"
                                                      "/pulls")
         mentions = parse.person_mentions(ask.text, ask.entity("person"), where.repo.full_name if where.repo else "")
@@ -401,6 +464,9 @@ class ActionGithubPullRequests(GitHubQuestion):
                                                                                     NUMBER_ENTITY: str(p.number)}))
                    for p in page.items[:3]]
         reply = render.pull_list(page, describe_pulls(values), where_text, buttons)
+        self.unused_note(ask, reply, repos, where, [said, ask.entity("person") or "", parse.branch(ask.text) or "",
+                                                    *values.get("labels", [])],
+                         "I can filter PRs by state, person, review, checks, draft, age and repository")
         slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values),
                                  PR_SLOT: None}  # "it" is no longer one PR
         if where.repo:
@@ -516,7 +582,8 @@ class ActionGithubIssues(GitHubQuestion):
         known_labels = await github.labels(where.repo) if where.repo else COMMON_LABELS
         labels = parse.labels_in(ask.text, known_labels)
         if labels:
-            values["labels"] = labels
+            narrowing = previous.get("labels") and re.search(r"\b(?:only|just|of\s+those|of\s+them)\b", ask.text, re.I)
+            values["labels"] = list(dict.fromkeys([*(previous.get("labels") or []), *labels])) if narrowing else labels
         login, said, reply = await self.person(ask, github, repos, mentions)
         if reply:
             return Answer([reply])
@@ -530,6 +597,9 @@ class ActionGithubIssues(GitHubQuestion):
         scope, where_text = self.scope(where, repos)
         page = await github.search_issues(scope, wanted, self.web_base(repos))
         reply = render.issue_list(page, self.describe(values), where_text)
+        self.unused_note(ask, reply, repos, where, [said, ask.entity("person") or "", *values.get("labels", [])],
+                         "I can filter issues by state, label, assignee, author and repository"
+                         + (f" (labels here: {', '.join(known_labels[:8])})" if where.repo else ""))
         slots: dict[str, Any] = {FILTERS_SLOT: self.filters_event(scope="repo" if where.repo else "org", **values)}
         if where.repo:
             slots[REPO_SLOT] = where.repo.full_name
@@ -587,6 +657,12 @@ class ActionGithubReleases(GitHubQuestion):
         repo = where.repo
         buttons = self.other_repo_buttons(where)
         slots = {REPO_SLOT: repo.full_name, FILTERS_SLOT: self.filters_event(mode=mode)}
+        tag = parse.release_tag(ask.entity("version") or "") or parse.release_tag(ask.text)
+        if tag:  # "when was 2.4.0 released?": that exact tag, not the latest
+            bare = tag.lower().lstrip("v")
+            listed = await github.releases(repo, limit=30)
+            found = next((r for r in listed if r.tag.lower().lstrip("v") == bare), None)
+            return Answer.of(render.one_release(repo, tag, found, buttons), **slots)
         if mode == "latest":
             latest = await github.latest_release(repo)
             listed = await github.releases(repo, limit=10)
@@ -611,7 +687,13 @@ class ActionGithubCommits(GitHubQuestion):
 
     async def answer(self, ask: Ask) -> Answer:
         github = service()
+        job = after_jenkins(ask)
+        if job and not ask.entity(REPO_ENTITY) and (_JENKINS_CONTEXT.search(ask.text) or ask.entity("build_number")):
+            return await self.build_changes(ask, github, job)
         previous = self.previous_filters(ask)
+        if previous.get("jenkins_job") and not ask.entity(REPO_ENTITY):  # "and the one before it?"
+            before = re.search(r"\b(?:before|previous|earlier|prior)\b", ask.text, re.I) is not None
+            return await self.build_changes(ask, github, previous["jenkins_job"], previous.get("build"), before)
         branch = parse.branch(ask.text, ask.entity("branch")) or previous.get("branch")
         phrase = (timerange.find(ask.entity("time_range") or "") or timerange.find(ask.text)
                   or previous.get("window"))
@@ -643,6 +725,47 @@ class ActionGithubCommits(GitHubQuestion):
         filters = self.filters_event(branch=own_branch(repo, branch), window=window[2] if window else "", count=limit,
                                      author=author)
         return Answer.of(reply, **{REPO_SLOT: repo.full_name, FILTERS_SLOT: filters})
+
+    async def build_changes(self, ask: Ask, github: GitHubService, job: str, last: int | None = None,
+                            before: bool = False) -> Answer:
+        """"Which commit did it build?", "what changed in build 912?", "who pushed the thing that broke it?"
+        right after a Jenkins answer: the commits that Jenkins build built (its change set), linked to the
+        repository the job builds. "Broke": the first build of the failure streak. Requests: 1–2 to Jenkins."""
+        from actions.services.jenkins import first_broken, jenkins_service
+
+        jenkins = jenkins_service()
+        said = _BUILD_NUMBER.search(ask.text)
+        entity = parse.number("", ask.entity("build_number") or "")
+        number = (entity if entity is not None else int(said.group(1) or said.group(2)) if said
+                  else last if last is not None else parse.number("", str(ask.slot(JENKINS_BUILD_SLOT) or "")))
+        note = ""
+        if before and number is not None:  # the build before the one just shown
+            older = [b.number for b in await jenkins.history(job) if b.number < number]
+            if not older:
+                return Answer([Reply(text=f"Build #{number} is the oldest build of {clean(job, 100)} I can see.")])
+            number = older[0]
+        if number is None or re.search(r"\b(?:broke|broken|break|culprit)\w*\b", ask.text, re.I):
+            history = await jenkins.history(job)
+            if number is None:
+                number = history[0].number if history else None
+            if number is not None and re.search(r"\b(?:broke|broken|break|culprit)\w*\b", ask.text, re.I):
+                first, _sure = first_broken(history, number)
+                if first != number:
+                    note = f" (the first failing build of the streak that #{number} is in)"
+                number = first
+        if number is None:
+            return Answer([Reply(text=f"{clean(job, 100)} has no builds yet, so no commits to show.")])
+        build = await jenkins.build(job, number)
+        repo = job_repo(job, await github.repos())
+        changes = [(c.commit, c.message, c.author, f"{repo.html_url}/commit/{c.commit}" if repo and c.commit else "")
+                   for c in build.changes]
+        branch = build.parameters.get("GIT_REF") or build.parameters.get("BRANCH") or ""
+        reply = render.build_changes(job, number, build.url, changes, branch, note)
+        slots: dict[str, Any] = {JENKINS_BUILD_SLOT: str(number),
+                                 FILTERS_SLOT: self.filters_event(jenkins_job=job, build=number)}
+        if repo is not None:
+            slots[REPO_SLOT] = repo.full_name
+        return Answer.of(reply, **slots)
 
     async def author(self, ask: Ask, github: GitHubService, repo: Repo, previous: dict[str, Any],
                      not_people: Sequence[str]) -> tuple[str, Reply | None]:
@@ -701,8 +824,21 @@ class ActionGithubWorkflowRuns(GitHubQuestion):
             branch = head
             mode = mode if mode in ("failed", "running") else "list"
         branch = branch or previous.get("branch")
+        if branch and number is None:
+            branch = await self.live_branch(github, repo, branch)
         if not mode:
             mode = "verdict" if branch else "list"
+        workflow = parse.workflow_words(ask.text) if number is None else ""
+        if workflow:  # "the nightly e2e workflow": that workflow's runs, wherever it is
+            found = await self.workflow_named(github, repo, where, workflow, branch)
+            if found is not None:
+                repo, name, runs = found
+                status = {"failed": "failed", "running": "running"}.get(mode, "")
+                shown = [r for r in runs if not status or r.outcome == status]
+                what = f"runs of the {name} workflow" + (f" on {branch}" if branch else "")
+                reply = render.run_list(repo, shown[:5], what, total=len(shown) if status else None)
+                filters = self.filters_event(mode=mode, branch=own_branch(repo, branch))
+                return Answer.of(reply, **{REPO_SLOT: repo.full_name, FILTERS_SLOT: filters})
         filters = self.filters_event(mode=mode, branch=own_branch(repo, branch))
         slots = {REPO_SLOT: repo.full_name, FILTERS_SLOT: filters}
         if number is not None:
@@ -714,6 +850,34 @@ class ActionGithubWorkflowRuns(GitHubQuestion):
         refusal = self.refusal(ask, "workflow runs", f"{repo.html_url}/actions")
         reply = await self.runs(github, repo, where, mode, branch, number, buttons)
         return Answer([*([refusal] if refusal else []), reply], [SlotSet(k, v) for k, v in slots.items()])
+
+    async def live_branch(self, github: GitHubService, repo: Repo, said: str) -> str:
+        """"The batch-retry branch" → feature/batch-retry: the branch as said when it exists, else the one
+        live branch whose last part (or name) contains it. +1 request (the branch list, cached)."""
+        if said == repo.default_branch or "/" in said:
+            return said
+        names = await github.branches(repo)
+        if said in names:
+            return said
+        lowered = said.lower()
+        ends = [n for n in names if n.lower().rsplit("/", 1)[-1] == lowered]
+        near = ends or [n for n in names if lowered in n.lower()]
+        return near[0] if len(near) == 1 else said
+
+    async def workflow_named(self, github: GitHubService, repo: Repo, where: Where, said: str,
+                             branch: str | None) -> tuple[Repo, str, list] | None:
+        """The runs of the workflow whose name has the words said ("nightly e2e" → e2e-nightly): in this
+        repository, else (when it was only implied) in the most recently pushed others. ≤ 1 + MAX_PROBES
+        requests."""
+        wanted = set(said.split())
+        others = [] if not where.implied else [r for r in sorted(await github.repos(), key=lambda r: -r.pushed_at)
+                                                if r.full_name != repo.full_name][:MAX_PROBES]
+        for candidate in [repo, *others]:
+            runs = await github.workflow_runs(candidate, branch=branch or "", limit=30)
+            named = [r for r in runs if wanted <= set(words(r.name))]
+            if named:
+                return candidate, named[0].name, named
+        return None
 
     def pr_meant(self, ask: Ask, repo: Repo) -> int | None:
         """"CI runs for it" / "and its checks?" right after a PR in this repository: that PR."""

@@ -45,7 +45,8 @@ _AT = re.compile(r"@([A-Za-z][\w\-]*)")
 _TO_REVIEW = r"\s+(?:is\s+|are\s+)?(?:needs?|has|have|should|must|supposed|meant|asked|due)\s+to\s+(?:review|approve)"
 _REVIEWER = re.compile(_PERSON_TOKEN + _TO_REVIEW, re.IGNORECASE)
 # "what did okafor-c push this week?", "has Jonas committed anything?": the subject of a commit verb.
-_DOER = re.compile(r"\b(?:did|has|have)\s+" + _PERSON_TOKEN + r"\s+(?:push|commit|merge|land|ship|change|write)\w*",
+_DOER = re.compile(r"\b(?:did|has|have|does|is)\s+" + _PERSON_TOKEN
+                   + r"\s+(?:push|commit|merge|land|ship|change|write|got\s+open|opened|open|raised|working\s+on)\w*",
                    re.IGNORECASE)
 
 
@@ -207,7 +208,9 @@ def issue_filters(text: str) -> dict[str, Any]:
         found["state"] = "closed"
     elif _has(text, r"\bopen\b"):
         found["state"] = "open"
-    if _has(text, r"\bunassigned\b|\bno(?:body|\s+one)\s+(?:is\s+)?(?:assigned|working)\b|\bno\s+assignee\b"):
+    if _has(text, r"\bunassigned\b|\bno(?:body|\s+one)\s+(?:is\s+|has\s+)?(?:assigned|working|picked|taken|claimed|"
+                  r"grabbed|started)\b|\bno\s+assignee\b|\bnot\s+(?:yet\s+)?(?:picked\s+up|assigned|taken)\b"
+                  r"|\bunclaimed\b|\bup\s+for\s+grabs\b"):
         found["unassigned"] = True
     return found
 
@@ -220,14 +223,19 @@ def _singular(word: str) -> str:
 _LABEL_PREFIXES = {"type", "kind", "area", "t", "k"}
 # Everyday words for labels a repository may not spell that way.
 LABEL_SYNONYMS = {"bugs": "bug", "defects": "bug", "defect": "bug", "features": "enhancement",
-                  "feature": "enhancement", "enhancements": "enhancement", "docs": "documentation"}
+                  "feature": "enhancement", "enhancements": "enhancement", "docs": "documentation",
+                  "prio": "priority", "priorities": "priority", "newcomer": "good first issue",
+                  "newcomers": "good first issue", "beginner": "good first issue", "beginners": "good first issue",
+                  "starter": "good first issue", "onboarding": "good first issue"}
 
 
 def labels_in(text: str, labels: list[str]) -> list[str]:
     """The repository's labels the message names: 'open bugs' → bug; 'good first issues' → good first issue."""
     if is_payload(text):
         return []
-    said = {_singular(w) for w in words(text)} | {LABEL_SYNONYMS[w] for w in words(text) if w in LABEL_SYNONYMS}
+    said = {_singular(w) for w in words(text)}
+    said |= {_singular(w) for said_word in words(text) if said_word in LABEL_SYNONYMS
+             for w in words(LABEL_SYNONYMS[said_word])}
     matched = []
     for label in labels:
         label_words = [_singular(w) for w in words(label) if w not in _LABEL_PREFIXES]
@@ -248,6 +256,22 @@ def release_mode(text: str) -> str:
     return "latest"
 
 
+def release_tag(text: str) -> str:
+    """'when was 2.4.0 released?' → '2.4.0': one exact version asked about, or ''."""
+    if is_payload(text):
+        return ""
+    match = re.search(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?(?![\w.])", text)
+    return match.group(0).rstrip(".") if match else ""
+
+
+def workflow_words(text: str) -> str:
+    """'how did the nightly e2e workflow do?' → 'nightly e2e': words naming a workflow, or ''."""
+    match = re.search(r"\bthe\s+([\w\-]+(?:\s+[\w\-]+){0,2})\s+(?:workflow|action)\b", text, re.IGNORECASE)
+    if not match or is_payload(text):
+        return ""
+    return " ".join(w for w in words(match.group(1)) if w not in VOCABULARY or w == "build")
+
+
 def runs_mode(text: str) -> str:
     """verdict ("is CI green?") | failed | running | list, or "" when the words don't say ("same for X")."""
     if is_payload(text):
@@ -255,7 +279,8 @@ def runs_mode(text: str) -> str:
     asks_yes_no = _has(text, r"^\s*(?:@?opsbot\W*|hey\W+\w*\W*)?(?:is|are|did|does|has)\b")
     if _has(text, r"\b(?:fail\w*|red|broken|failures?)\b") and not asks_yes_no:
         return "failed"
-    if _has(text, r"\b(?:running|in\s+progress|queued|ongoing)\b"):
+    if _has(text, r"\b(?:running|in\s+progress|queued|ongoing|underway|in\s+flight)\b"
+                  r"|\bgoing\s+on\s+(?:right\s+)?now\b"):
         return "running"
     if asks_yes_no or _has(text, r"\b(?:green|passing|healthy|ok|okay)\b"):
         return "verdict"
@@ -336,6 +361,34 @@ def pull_title_words(text: str) -> str:
         return ""
     said = match.group("words") or match.group("after") or ""
     return " ".join(w for w in words(said) if w not in VOCABULARY and not w.isdigit())
+
+
+# Words a filter reads (or that never name anything): not reported as unused.
+_FILTER_WORDS_TEXT = """
+stuck stale sitting languishing older longer ago age aged old hour hours day days week weeks month months minute
+minutes couple few two three four five six seven ten waiting awaiting pending blocked requested require required
+requires unreviewed reviewing approve green red passing failing failed broken fixed resolved picked pick taken
+claimed grabbed started grabs unclaimed assigned working plate queue authored written wrote submitted filed raised
+total count counting overall reported created opened code non still anyone someone somebody people person folks
+guys team's what's who's
+"""
+_FILTER_WORDS = frozenset(_FILTER_WORDS_TEXT.split())
+
+
+def unused_words(text: str, used: list[str] | tuple[str, ...] = ()) -> str:
+    """Words of the message that no filter, name or phrase of the answer used ('high prio' when no label
+    says so): said back, so that nothing the user asked for is dropped silently. '' when all were used."""
+    if is_payload(text):
+        return ""
+    lowered = text.lower()
+    for phrase in sorted((u for u in used if u), key=len, reverse=True):
+        lowered = lowered.replace(phrase.lower(), " ")
+    phrase = timerange.find(lowered)
+    if phrase:
+        lowered = lowered.replace(phrase.lower(), " ")
+    kept = [w for w in words(lowered) if w not in VOCABULARY and w not in _FILTER_WORDS and w not in LABEL_SYNONYMS
+            and not re.fullmatch(r"v?\d+\w*", w) and len(w) > 1 and _singular(w) not in VOCABULARY]
+    return " ".join(dict.fromkeys(kept))
 
 
 # -- branches ---------------------------------------------------------------------------------------------

@@ -231,6 +231,17 @@ async def labels(request: web.Request) -> web.Response:
     return paginate(request, _shapes(request).labels(repo)) if repo else not_found()
 
 
+async def branches(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/branches: `[{name, commit: {sha, url}, protected}]`, paginated."""
+    repo = _repo(request)
+    if not repo:
+        return not_found()
+    api = f"{_shapes(request).repo_url(repo)}/commits/"
+    items = [{"name": name, "commit": {"sha": name, "url": api + name}, "protected": name == repo.default_branch}
+             for name in sorted(repo.branches())]
+    return paginate(request, items)
+
+
 async def rate_limit(request: web.Request) -> web.Response:
     limits = request.app[LIMITS_KEY]
     now = time.time()
@@ -645,7 +656,7 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
         ("/user", authenticated_user), ("/user/repos", user_repos), ("/users/{login}", user),
         ("/orgs/{org}", org), ("/orgs/{org}/repos", org_repos), ("/orgs/{org}/members", org_members),
         ("/rate_limit", rate_limit), ("/search/issues", search_issues),
-        (repo, repository), (f"{repo}/labels", labels),
+        (repo, repository), (f"{repo}/labels", labels), (f"{repo}/branches", branches),
         (f"{repo}/pulls", pulls), (f"{repo}/pulls/{{number}}", pull),
         (f"{repo}/pulls/{{number}}/reviews", pull_reviews),
         (f"{repo}/pulls/{{number}}/requested_reviewers", requested_reviewers),

@@ -247,10 +247,44 @@ def unknown_login(examples: Sequence[str]) -> Reply:
     return Reply(text=text, card=cards.status_card("Who are you on GitHub?", "neutral", text))
 
 
-def unknown_person(said: str, suggestions: Sequence[str]) -> Reply:
-    hint = f" Did you mean {_names(suggestions, LOGIN, 'or')}?" if suggestions else ""
+def unknown_person(said: str, suggestions: Sequence[str], known: Sequence[str] = (),
+                   buttons: Sequence[Button] = ()) -> Reply:
+    """Nobody by that name: the close names ("did you mean"), else the people opsbot knows (with buttons)."""
+    if suggestions:
+        hint = f" Did you mean {_names(suggestions, LOGIN, 'or')}?"
+    elif known:
+        hint = f" People I know: {_names(known, LOGIN)}."
+    else:
+        hint = ""
     text = f"I can't find a GitHub user \"{clean(said, 40)}\".{hint}"
-    return Reply(text=text, card=cards.status_card("No such GitHub user", "warning", text))
+    return Reply(text=text, card=cards.status_card("No such GitHub user", "warning", text), buttons=list(buttons))
+
+
+def one_release(repo: Repo, said: str, release: Release | None, buttons: Sequence[Button] = ()) -> Reply:
+    """"When was 2.4.0 released?": that exact tag, or that it isn't among the releases."""
+    if release is None:
+        text = (f"I can't find a release {clean(said, 40)} in {clean(repo.full_name, 100)} (among its recent "
+                f"releases): {safe_url(repo.html_url)}/releases")
+        return Reply(text=text, card=cards.status_card("No such release", "warning", text), buttons=list(buttons))
+    text = f"{clean(repo.full_name, 100)}: {_release_line(release)}. {safe_url(release.url)}"
+    return Reply(text=text, card=cards.status_card(f"Release {clean(release.tag, 60)}", "neutral", text),
+                 buttons=list(buttons))
+
+
+def build_changes(job: str, number: int, build_url: str, changes: Sequence[tuple[str, str, str, str]],
+                  branch: str = "", note: str = "") -> Reply:
+    """The commits a Jenkins build built (its change set): (short sha, message, author, link or '')."""
+    on = f" ({clean(branch, 80)})" if branch else ""
+    if not changes:
+        text = (f"Build #{number} of {clean(job, 100)}{on} built no new commits (its change set is empty): "
+                f"{safe_url(build_url)}{note}")
+        return Reply(text=text, card=cards.status_card(f"{clean(job, 100)} #{number}", "neutral", text))
+    lines = [f"- {clean(sha, 12)} {clean(message, 100)} ({clean(author, LOGIN)})" + (f" {safe_url(url)}" if url else "")
+             for sha, message, author, url in changes]
+    head = (f"Build #{number} of {clean(job, 100)}{on} built {plural(len(changes), 'commit')}{note}: "
+            f"{safe_url(build_url)}")
+    text = "\n".join([head, *lines])
+    return Reply(text=text, card=cards.status_card(f"{clean(job, 100)} #{number}", "neutral", text))
 
 
 # -- releases --------------------------------------------------------------------------------------------------

@@ -522,6 +522,11 @@ class GitHubService:
         raw = await self._call(f"repository {repo.full_name}", self._get_all, f"/repos/{repo.full_name}/labels")
         return [r["name"] for r in raw]
 
+    async def branches(self, repo: Repo) -> list[str]:
+        """The repository's branch names (live: "the batch-retry branch" → feature/batch-retry)."""
+        raw = await self._call(f"repository {repo.full_name}", self._get_all, f"/repos/{repo.full_name}/branches")
+        return [r["name"] for r in raw]
+
     # -- pull requests and issues --------------------------------------------------------------------------
     async def search_pulls(self, scope: Scope, wanted: PullFilter, web_base: str, limit: int = 10) -> SearchPage:
         query = pull_query(scope, wanted)
