@@ -34,7 +34,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import audit, ratelimit
 from actions.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from actions.base import Answer, Ask, QuestionAction
-from actions.render import Button, Reply, cards
+from actions.render import Reply, cards, yes_no
 from actions.render.text import clean, duration
 from actions.reply import send
 from actions.settings import settings
@@ -105,6 +105,11 @@ def expiry_seconds() -> float:
     return settings().confirm_seconds
 
 
+def expiry_minutes() -> int:
+    """The expiry as said in an offer ("this offer expires in 5 min"): whole minutes, at least one."""
+    return max(1, round(expiry_seconds() / 60))
+
+
 def where(ask: Ask) -> str:
     """The conversation, for the audit log: channel and conversation (or sender) id."""
     return f"{ask.channel or 'unknown'}:{ask.metadata.get('conversation_id') or ask.sender}"
@@ -172,11 +177,11 @@ def ask_again(pending: Pending, ask: Ask, turns: int, now: float | None = None) 
                  f"{turns} other message(s) since the offer; yes did not directly answer it")
     fresh = replace(pending, created_at=now, expires_at=now + expiry_seconds())
     summary = clean(pending.summary, 400)
-    minutes = max(1, round(expiry_seconds() / 60))
+    minutes = expiry_minutes()
     said = (f"You said something else after I offered this, so to be sure your yes is for it: I'd {summary}. "
             "Nothing has run yet.")
     text = f"{said} Shall I? (yes / no; this offer expires in {minutes} min)"
-    buttons = [Button("Yes, do it", "/affirm"), Button("No", "/deny")]
+    buttons = yes_no("Yes, do it")
     card = cards.status_card("Still want this?", "neutral", f"{said} Shall I? Only you can say yes.", buttons=buttons)
     return Reply(text=text, card=card, buttons=buttons), SlotSet(PENDING_SLOT, fresh.to_slot())
 
@@ -198,7 +203,7 @@ def doubtful_no(tracker: Tracker) -> bool:
 def _still_waiting(pending: Pending) -> Reply:
     said = (f'I\'m not sure that was a no, so nothing is cancelled: I\'d still {clean(pending.summary, 400)}. '
             "Say yes to run it, no to cancel, or tell me what to change.")
-    buttons = [Button("Yes, do it", "/affirm"), Button("No, cancel", "/deny")]
+    buttons = yes_no("Yes, do it", "No, cancel")
     return Reply(text=said, card=cards.status_card("Still waiting for your answer", "neutral", said, buttons=buttons),
                  buttons=buttons)
 

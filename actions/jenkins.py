@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.access import AccessPolicy
 from actions.base import Answer, Ask, QuestionAction, choose_reply
-from actions.confirm import PENDING_SLOT, Pending, ask_to_confirm, expiry_seconds, gate, register
+from actions.confirm import PENDING_SLOT, Pending, ask_to_confirm, expiry_minutes, gate, register
 from actions.jenkins_params import (
     assigned_names,
     changes,
@@ -422,7 +422,7 @@ def propose_build(job: str, url: str, values: dict[str, str] | None, ask: Ask, d
     say what else to know), and the pending-confirmation event."""
     summary = f"run {job}" + (f" with {describe(values, defaulted or ())}" if values else "")
     pending = ask_to_confirm(BUILD_KIND, summary, {"job": job, "url": url, "parameters": values or None}, ask)
-    reply = render.confirm_build(job, summary, url, max(1, round(expiry_seconds() / 60)), notes or [])
+    reply = render.confirm_build(job, summary, url, expiry_minutes(), notes or [])
     context = [SlotSet(name, value) for name, value in job_context(ask, job, build).items()]
     return reply, [pending, SlotSet(DRAFT_SLOT, None), SlotSet(VALUE_SLOT, None), *context]
 

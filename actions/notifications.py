@@ -26,7 +26,7 @@ from rasa_sdk.events import SlotSet
 from actions import audit
 from actions.access import AccessFileError, Identity, policy, refusal_text
 from actions.base import Answer, Ask, QuestionAction, payload
-from actions.confirm import Pending, ask_to_confirm, expiry_seconds, register
+from actions.confirm import Pending, ask_to_confirm, expiry_minutes, register
 from actions.github import GitHubQuestion
 from actions.grafana import env_of
 from actions.jenkins import JOB_SLOT, Target, find_job
@@ -52,7 +52,7 @@ from actions.notify_topics import (
     time_limited,
     without_topic_words,
 )
-from actions.render import Button, Reply, cards
+from actions.render import Button, Reply, cards, yes_no
 from actions.render.text import clean, join_names, plural
 from actions.services.errors import BackendError, Fault
 from actions.services.github import service as github_service
@@ -323,10 +323,10 @@ def _confirm_stop_reply(ask: Ask, chosen: list[Subscription], total: int) -> Rep
     """Several at once ("unsubscribe from everything"): say which, and wait for a yes."""
     which = "all" if len(chosen) == total else "these"
     listed = "; ".join(clean(describe(s)) for s in chosen)
-    minutes = max(int(expiry_seconds() // 60), 1)
+    minutes = expiry_minutes()
     text = (f"That stops {which} {len(chosen)} notifications of {place(ask)}: {listed}. Shall I? "
             f"(yes / no; this offer expires in {minutes} min)")
-    buttons = [Button("Yes, stop them", "/affirm"), Button("No", "/deny")]
+    buttons = yes_no("Yes, stop them")
     facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in chosen]
     return Reply(text=text, card=cards.status_card(f"Stop {len(chosen)} notifications?", "warning",
                                                    text.split(" Shall I?")[0] + ".", facts, buttons=buttons),

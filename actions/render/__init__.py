@@ -34,3 +34,8 @@ class Reply:
     card: dict | None = None
     buttons: list[Button] = field(default_factory=list)
     image_url: str | None = None
+
+
+def yes_no(yes: str, no: str = "No") -> list[Button]:
+    """The two buttons of an offer that waits for a yes: they send the affirm and deny intents."""
+    return [Button(yes, "/affirm"), Button(no, "/deny")]

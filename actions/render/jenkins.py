@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 
 from actions.base import payload
-from actions.render import Button, Reply, cards
+from actions.render import Button, Reply, cards, yes_no
 from actions.render.text import ago, clean, cleaned, code_block, duration, join_names, plural, safe_url
 from actions.services.jenkins import (
     Activity,
@@ -447,7 +447,7 @@ def confirm_build(job: str, summary: str, url: str, minutes: int, notes: Sequenc
     summary = clean(summary, 400)
     said = f"I'll {summary}." + "".join(f" {note}" for note in notes)
     text = f"{said} Shall I? (yes / no; this offer expires in {minutes} min) {safe_url(url)}"
-    buttons = [Button("Yes, run it", "/affirm"), Button("No", "/deny")]
+    buttons = yes_no("Yes, run it")
     card_text = f"{said} Shall I? Only you can say yes, and this offer expires in {minutes} min."
     return Reply(text=text, card=cards.status_card(f"Run {_name(job)}?", "neutral", card_text,
                                                    link=("Open job", url), buttons=buttons), buttons=buttons)
