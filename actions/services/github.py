@@ -15,6 +15,7 @@ hold plain data (a pull request's raw JSON and ETag), never a PyGithub object bo
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -492,8 +493,10 @@ class GitHubService:
         return [Person(r["login"], "", r.get("html_url") or "") for r in raw or [] if r.get("login")]
 
     async def profiles(self, logins: Sequence[str]) -> list[Person]:
-        """Display names (one request per login, cached an hour): only asked when a name isn't a login."""
-        return [p for p in [await self.profile(login) for login in logins] if p is not None]
+        """Display names (one request per login, cached an hour; asked together, not one after another): only
+        asked when a name isn't a login. GitHub's REST API has no call for several users at once."""
+        people = await asyncio.gather(*(self.profile(login) for login in logins))
+        return [p for p in people if p is not None]
 
     async def profile(self, login: str) -> Person | None:
         """The user `login`, or None. Words that can't be a login ("../../x", "a b") are not asked about: they
