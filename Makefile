@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs teams-package teams-demo
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs teams-package teams-demo test-clock
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -24,6 +24,7 @@ help:
 	@echo "make sandbox start only the simulated Jenkins/GitHub/Grafana"
 	@echo "make teach ARGS='add NAME --example ... --answer ...'   teach a new question (see README)"
 	@echo "make crossval  5-fold cross-validation of the NLU, per-intent table"
+	@echo "make test-clock  the tests at a morning and an evening moment in other time zones (MOMENTS=all: six)"
 
 install: $(STAMP)
 $(STAMP): requirements.txt scripts/install.sh
@@ -56,6 +57,11 @@ core-test: $(MODEL)
 
 e2e: $(MODEL)
 	$(PY) -m pytest -m e2e
+
+# The non-e2e suite at fixed moments (morning, midnight, month's end, daylight-saving nights) and machine time
+# zones (scripts/test_clock.sh). CI runs a morning and an evening; MOMENTS=all runs six.
+test-clock: $(STAMP)
+	@scripts/test_clock.sh $(if $(MOMENTS),$(MOMENTS),ci)
 
 demo: $(MODEL)
 	@scripts/run.sh demo

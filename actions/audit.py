@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from actions.logsafe import redact
+from common import clock
 
 DEFAULT_AUDIT_LOG = Path(__file__).resolve().parent.parent / ".opsbot" / "audit.jsonl"
 _lock = threading.Lock()
@@ -36,7 +36,7 @@ def record(
 ) -> dict[str, Any]:
     """Append one entry. `decision`: allowed / refused / confirmed / cancelled / expired."""
     entry = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "time": clock.now(clock.UTC).isoformat(timespec="seconds"),  # UTC, whatever the machine's zone
         "who": who,
         "where": where,
         "channel": channel,

@@ -24,6 +24,7 @@ from actions.render.text import clean
 from actions.reply import send
 from actions.resolve import Candidate, Resolution
 from actions.services.errors import BackendError, Fault
+from common import clock
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,9 @@ class QuestionAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        answer = await self.safe_answer(Ask.from_tracker(tracker))
+        ask = Ask.from_tracker(tracker)
+        with clock.answering_in(clock.zone_of(ask.metadata)):  # time words in the asker's zone
+            answer = await self.safe_answer(ask)
         for reply in answer.replies:
             send(dispatcher, tracker, reply)
         # An answer given by another question (a PR list question that was about "it", one PR) names that

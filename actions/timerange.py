@@ -1,12 +1,13 @@
 """Time ranges as people say them → [start, end] for Grafana.
 
 "last 6 hours", "past 30m", "over the last week", "since yesterday 6pm", "since monday", "this morning",
-"today", "yesterday", "last night", "on monday", "last tuesday", "between 2pm and 4pm", "from tomorrow 9am to
-10am", "now-6h". Absolute times are read with dateparser (relative to the local clock, preferring the past);
-the named parts of a day are ours. A phrase is kept as said (for the `grafana_range` slot) and parsed again
-whenever it is used, so "the last hour" always means the last hour of now. A range the user cannot mean (it
-is in the future, "tomorrow", "next week"; or it ends before it starts) raises `TimeRangeError` with a
-sentence for the user: a future range is never quietly replaced by an earlier one.
+"today", "yesterday", "last night", "on monday", "last tuesday", "between 2pm and 4pm", "from tomorrow 9am
+to 10am", "now-6h". Absolute times are read with dateparser (relative to now in the asker's zone, see
+common.clock, preferring the past); the named parts of a day are ours. A phrase is kept as said (for the
+`grafana_range` slot) and parsed again whenever it is used, so "the last hour" always means the last hour of
+now. A range the user cannot mean (it is in the future, "tomorrow", "next week"; or it ends before it starts)
+raises `TimeRangeError` with a sentence for the user: a future range is never quietly replaced by an earlier
+one. Durations ("last 6 hours") are real time, also across a daylight-saving change; days are the asker's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+
+from common import clock
 
 DEFAULT_PHRASE = "last hour"
 
@@ -83,15 +86,27 @@ class TimeRange:
 
     @property
     def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
+        return self.end.timestamp() - self.start.timestamp()
 
 
 def local_zone() -> tzinfo:
-    return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+    """The zone ranges are read in: the asker's, else the team's, else UTC (common.clock)."""
+    return clock.zone()
 
 
 def _now(now: datetime | None) -> datetime:
-    return now if now is not None else datetime.now().astimezone()
+    return now if now is not None else clock.now()
+
+
+def _before(now: datetime, seconds: float) -> datetime:
+    """`seconds` of real time before `now` (across a daylight-saving change too), in now's zone."""
+    return datetime.fromtimestamp(now.timestamp() - seconds, now.tzinfo)
+
+
+def _earlier(a: datetime, b: datetime) -> datetime:
+    """The earlier instant of two. (Python compares two times of one zone by their wall clock, which is wrong
+    in the hour a daylight-saving change repeats.)"""
+    return a if a.timestamp() <= b.timestamp() else b
 
 
 def _amount(text: str | None) -> float:
@@ -119,12 +134,12 @@ def _named(name: str, now: datetime) -> tuple[datetime, datetime]:
     if name in parts:
         first, last = parts[name]
         start = today + timedelta(hours=first)
-        if start > now:
+        if start.timestamp() > now.timestamp():
             raise TimeRangeError(f'It\'s only {now:%H:%M}: "{name}" hasn\'t started yet. '
                                  'Try "the last 6 hours" or "since yesterday 6pm".')
-        return start, min(today + timedelta(hours=last), now)
+        return start, _earlier(today + timedelta(hours=last), now)
     if name in ("last night", "overnight"):
-        return today - timedelta(hours=6), min(today + timedelta(hours=6), now)
+        return today - timedelta(hours=6), _earlier(today + timedelta(hours=6), now)
     if name == "today":
         return today, now
     if name == "yesterday":
@@ -134,7 +149,7 @@ def _named(name: str, now: datetime) -> tuple[datetime, datetime]:
     if name == "this month":
         return today.replace(day=1), now
     saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)  # the last weekend that has begun
-    return saturday, min(saturday + timedelta(days=2), now)
+    return saturday, _earlier(saturday + timedelta(days=2), now)
 
 
 def _moment(text: str, now: datetime, prefer: str = "past") -> datetime | None:
@@ -214,10 +229,10 @@ def parse(phrase: str, now: datetime | None = None) -> TimeRange:
         raise TimeRangeError(f'That range is in the future ("{text}"; it\'s {now:%a %H:%M} now). '
                              'I can only show what already happened: try "the last 6 hours" or "yesterday".')
     start, end = _bounds(text, now)
-    if start >= now:
+    if start.timestamp() >= now.timestamp():
         raise TimeRangeError(f"That range is in the future ({_span(start, end)}; it's {now:%a %H:%M} now). "
                              "I can only show what already happened.")
-    return TimeRange(start, min(end, now), text, ends_now=end >= now)
+    return TimeRange(start, _earlier(end, now), text, ends_now=end.timestamp() >= now.timestamp())
 
 
 def _bounds(text: str, now: datetime) -> tuple[datetime, datetime]:
@@ -234,7 +249,7 @@ def _bounds(text: str, now: datetime) -> tuple[datetime, datetime]:
         seconds = _amount(match.group("n")) * _unit_seconds(match.group("unit"))
         if seconds <= 0:
             raise TimeRangeError(f'"{text}" is an empty range. Try "the last hour".')
-        return now - timedelta(seconds=seconds), now
+        return _before(now, seconds), now
     if (match := NAMED.fullmatch(text)) is not None:
         return _named(match.group("name"), now)
     if (match := DAY.fullmatch(text)) is not None:
@@ -245,7 +260,7 @@ def _bounds(text: str, now: datetime) -> tuple[datetime, datetime]:
 
 def _between(first: str, second: str, now: datetime) -> tuple[datetime, datetime]:
     """"between 2pm and 4pm", "from tomorrow 9am to 10am": a bare time of day ("10am") is on the day the
-    other end names ("tomorrow"), not today."""
+    other end names ("tomorrow"), not today; two bare times that have not come yet today are yesterday's."""
     start, end = _moment(first, now, "current_period"), _moment(second, now, "current_period")
     if start is None or end is None:
         raise TimeRangeError(f'I couldn\'t read "{first} … {second}" as two times.')
@@ -255,7 +270,9 @@ def _between(first: str, second: str, now: datetime) -> tuple[datetime, datetime
         end += timedelta(days=1) if end <= start else timedelta(0)  # "from friday 10pm to 2am"
     elif first_bare and not second_bare:
         start = datetime.combine(end.date(), start.timetz())
-    if end <= start:
+    if first_bare and second_bare and start.timestamp() > now.timestamp():  # asked before it began: yesterday's
+        start, end = start - timedelta(days=1), end - timedelta(days=1)
+    if end.timestamp() <= start.timestamp():
         raise TimeRangeError(f"That range ends ({end:%a %H:%M}) before it starts ({start:%a %H:%M}). "
                              'Try e.g. "between 2pm and 4pm".')
     return start, end
@@ -289,10 +306,5 @@ def pick(text: str, entity: str | None = None, remembered: str | None = None, de
 
 
 def zone_name() -> str:
-    """The IANA name of the local time zone (tz=Europe/Berlin for Grafana's renderer); UTC when unknown."""
-    try:
-        import tzlocal  # installed with dateparser
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:  # an odd /etc/localtime must not break a graph
-        return "UTC"
+    """The IANA name of the zone ranges are read in (tz=Europe/Berlin for Grafana's renderer)."""
+    return clock.zone_name()

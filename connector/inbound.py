@@ -149,6 +149,16 @@ def reference_of(activity: dict[str, Any]) -> dict[str, Any]:
     return reference
 
 
+def user_timezone(activity: dict[str, Any]) -> str:
+    """The sender's IANA time zone as Teams sends it (`localTimezone`, or the `clientInfo` entity's
+    `timezone`), "" when absent. Answers speak in it (common.clock); an unknown name is ignored there."""
+    zone = activity.get("localTimezone")
+    if not zone:
+        entities = [e for e in activity.get("entities") or [] if isinstance(e, dict)]
+        zone = next((e.get("timezone") for e in entities if e.get("type") == "clientInfo"), None)
+    return zone[:64] if isinstance(zone, str) else ""
+
+
 def metadata_for(activity: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
     sender = activity.get("from") or {}
     conversation = activity.get("conversation") or {}
@@ -164,6 +174,7 @@ def metadata_for(activity: dict[str, Any], reference: dict[str, Any]) -> dict[st
         "conversation_id": str(conversation.get("id") or ""),
         "service_url": str(activity.get("serviceUrl") or ""),
         "locale": str(activity.get("locale") or ""),
+        "timezone": user_timezone(activity),
         "activity_id": str(activity.get("id") or ""),
         "reply_to_id": str(activity.get("replyToId") or ""),
         "conversation_reference": reference,

@@ -37,8 +37,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jwt
 from aiohttp import web
@@ -62,6 +64,16 @@ MAX_ACTIVITY_BYTES = 100_000
 
 def _new_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _local_timestamp(zone: str) -> str:
+    """Now as the sender's clock shows it, with its offset ("2026-11-18T16:00:00.000+01:00")."""
+    try:
+        moment = datetime.now(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        moment = datetime.now(timezone.utc)
+    offset = moment.strftime("%z")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000") + f"{offset[:3]}:{offset[3:]}"
 
 
 @dataclass
@@ -197,9 +209,11 @@ class FakeBotFramework:
         mention_bot: bool | None = None,
         bot_name: str = "opsbot",
         service_url: str | None = None,
+        local_timezone: str = "Europe/London",
         **fields: Any,
     ) -> dict[str, Any]:
-        """A Teams message activity as Teams sends it; in channels and group chats the bot is @mentioned."""
+        """A Teams message activity as Teams sends it; in channels and group chats the bot is @mentioned. The
+        sender's time zone is in `localTimezone` and in the clientInfo entity, as Teams sends it."""
         self._ids += 1
         activity_id = fields.pop("id", f"17000000000{self._ids:02d}")
         if conversation_id is None:
@@ -215,7 +229,7 @@ class FakeBotFramework:
         self.add_member(user_id, user_name, aad_object_id, tenant_id)
         mention = conversation_type != "personal" if mention_bot is None else mention_bot
         entities: list[dict[str, Any]] = [{"type": "clientInfo", "locale": "en-GB", "country": "GB",
-                                           "platform": "Web", "timezone": "Europe/London"}]
+                                           "platform": "Web", "timezone": local_timezone}]
         if mention and text is not None:
             at = f"<at>{bot_name}</at>"
             text = f"{at} {text}"
@@ -227,7 +241,8 @@ class FakeBotFramework:
             "type": "message",
             "id": activity_id,
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-            "localTimestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime()),
+            "localTimestamp": _local_timestamp(local_timezone),
+            "localTimezone": local_timezone,
             "serviceUrl": service_url or self.service_url(),
             "channelId": "msteams",
             "from": sender,

@@ -73,6 +73,13 @@ if [ "$mode" != rasa ] && [ -z "${JENKINS_URL:-}" ] && [ -z "${GITHUB_TOKEN:-}" 
   wait_for http://127.0.0.1:8083/_sandbox/health sandbox 30
 fi
 
+# The shell's user sits at this machine: its answers speak in the machine's time zone unless OPSBOT_TIMEZONE
+# says otherwise (Teams users' zones come with their messages; otherwise answers speak OPSBOT_TIMEZONE or UTC).
+if [ "$mode" = demo ] && [ -z "${OPSBOT_TIMEZONE:-}" ]; then
+  OPSBOT_TIMEZONE=$(.venv/bin/python -c 'import tzlocal; print(tzlocal.get_localzone_name() or "")' 2>/dev/null || true)
+  export OPSBOT_TIMEZONE
+fi
+
 if [ "$mode" != rasa ]; then
   .venv/bin/rasa run actions --actions actions --port 5055 >"$logs/actions.log" 2>&1 &
   pids+=($!)

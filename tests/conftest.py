@@ -1,4 +1,9 @@
-"""Shared fixtures: the sandbox on free loopback ports, with opsbot's settings pointed at it."""
+"""Shared fixtures: one frozen clock for the whole run, the sandbox on free loopback ports, with opsbot's
+settings pointed at it.
+
+The clock (tests/clock.py): the whole run travels to one moment before any test module is imported, so no
+test depends on the hour, day or zone it is run at.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from actions import settings as settings_module
 from sandbox.server import Credentials, RunningSandbox
 from sandbox.services import sandbox_for
 from sandbox.world import load_world
+from tests.clock import start_run_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 WORLDS = ROOT / "sandbox" / "worlds"
@@ -19,6 +26,19 @@ TEST_CREDENTIALS = Credentials(
     jenkins_user="opsbot-test", jenkins_token="jenkins-secret-0042",
     github_token="ghp_testsecret0042", grafana_token="glsa_testsecret0042",
 )
+
+
+_run_clock: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _run_clock
+    _run_clock = start_run_clock()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _run_clock is not None:
+        _run_clock.stop()
 
 
 def start_sandbox(world_file: Path) -> RunningSandbox:

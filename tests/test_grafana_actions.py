@@ -17,6 +17,7 @@ from actions.grafana import (
     ActionGrafanaMetricValue,
 )
 from actions.services.grafana import MAX_IMAGE_BYTES
+from tests.clock import at, run_moment
 from tests.grafana_helpers import (  # noqa: F401
     acme_fixture,
     acme_sandbox_fixture,
@@ -51,7 +52,7 @@ def test_what_alerts_are_firing(petclinic) -> None:
     assert lines[0] == "2 alerts firing in Grafana:"
     assert "[critical] Build agent disk almost full" in lines[1]  # most severe first
     assert "value 93 (threshold > 90)" in lines[1] and "host=agent-linux-2" in lines[1]
-    assert re.search(r"firing since \d\d:\d\d \(2 h( \d+ min)? ago\)", lines[1])  # since: 2h in the world
+    assert re.search(r"firing since \d\d:\d\d UTC \(2 h( \d+ min)? ago\)", lines[1])  # since: 2h in the world
     assert "value 1.82 (threshold > 1.5)" in lines[2] and "/d/petclinic-overview?viewPanel=3" in lines[2]
     assert "1 more alert pending" in answer
 
@@ -332,7 +333,8 @@ def test_the_last_value_of_a_past_range_is_when_it_was_not_now(acme) -> None:
 
 
 def test_time_words_that_are_not_a_range_are_said_not_ignored(acme) -> None:
-    messages, _ = ask(ActionGrafanaGraph(), "graph it for the 3rd", "grafana_graph", slots=GRAPHED)
+    with at(run_moment().replace(hour=17, minute=30)):  # after the remembered range, on any run
+        messages, _ = ask(ActionGrafanaGraph(), "graph it for the 3rd", "grafana_graph", slots=GRAPHED)
     first, second = (m["text"] for m in messages if m.get("text"))
     assert first.startswith('I couldn\'t read "3rd" as a time range, so this shows the range "between 2pm and 4pm".')
     assert second.startswith("Decline ratio (Card Gateway) between 2pm and 4pm (")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from actions.render import grafana as render
 from actions.services.grafana import AlertInstance, AlertRule, Dashboard, Panel, PanelImage, Series
 from actions.timerange import TimeRange
+from common import clock
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def _panel(unit: str = "s") -> Panel:
 
 
 def _window(hours: int = 6) -> TimeRange:
-    end = datetime.now().astimezone()
+    end = clock.now()
     return TimeRange(end - timedelta(hours=hours), end, f"last {hours} hours")
 
 
@@ -104,12 +105,13 @@ def test_all_clear_is_said_as_such() -> None:
 
 def test_the_last_value_of_a_past_range_is_not_called_now() -> None:
     """Acceptance finding 11: "between 2pm and 4pm" asked at 18:00 ends at 16:00; its last value is not "now"."""
-    end = datetime.now().astimezone().replace(microsecond=0) - timedelta(hours=2)
+    end = clock.now().replace(microsecond=0) - timedelta(hours=2)
     window = TimeRange(end - timedelta(hours=2), end, "between 2pm and 4pm", ends_now=False)
     series = [Series("x", {}, (end.timestamp() - 60, end.timestamp()), (3.87, 2.58))]
     for reply in (render.graph_reply(_panel("percent"), series, window, PanelImage(b"\x89PNG", 1000, 540)),
                   render.metric_range_reply(_panel("percent"), series, window)):
         assert f"at {end:%H:%M} 2.58 % (min 2.58 %, max 3.87 %" in reply.text and "now " not in reply.text
+        assert "UTC): at" in reply.text  # the range names the zone once
 
 
 def test_a_rule_that_is_normal_says_so_with_its_panel_reading_and_threshold() -> None:

@@ -25,18 +25,28 @@ EXAMPLES = [
 ANSWER = "The year-end change freeze runs from 20 December to 3 January."
 
 
+# What `teach` writes (area "custom"): a team's own taught questions. The fixture project leaves them out, so
+# these tests never meet what a team has taught (e.g. their own `on_call`).
+TAUGHT = {"custom.yml", "test_custom.yml", "custom.py", "test_custom_actions.py"}
+
+
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__")
+    """The shipped project's Rasa files without any taught question, in a temporary folder."""
+    ignore = shutil.ignore_patterns("__pycache__", *TAUGHT)
     for item in ("config.yml", "domain", "nlu", "stories", "actions"):
         source = ROOT / item
         if source.is_dir():
             shutil.copytree(source, tmp_path / item, ignore=ignore)
         else:
             shutil.copy(source, tmp_path / item)
-    shutil.copytree(ROOT / "tests" / "nlu", tmp_path / "tests" / "nlu")
-    shutil.copytree(ROOT / "tests" / "conversations", tmp_path / "tests" / "conversations")
+    shutil.copytree(ROOT / "tests" / "nlu", tmp_path / "tests" / "nlu", ignore=ignore)
+    shutil.copytree(ROOT / "tests" / "conversations", tmp_path / "tests" / "conversations", ignore=ignore)
     return tmp_path
+
+
+def test_the_fixture_holds_no_taught_question(project: Path) -> None:
+    assert not [p for p in project.rglob("*") if p.name in TAUGHT]
 
 
 def snapshot(root: Path) -> dict[str, str]:

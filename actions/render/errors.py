@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions.render import Reply
 from actions.render.text import clean
 from actions.services.errors import BackendError, Fault
+from common import clock
 
 _SENTENCES = {
     Fault.NOT_CONFIGURED: "{b} is not configured here, so I can't answer that. {hint}",
@@ -28,7 +29,8 @@ _HINTS = {
 def explain(error: BackendError) -> Reply:
     when = ""
     if error.retry_at is not None:
-        when = " until " + error.retry_at.astimezone().strftime("%H:%M %Z").strip()
+        until = clock.local(error.retry_at)
+        when = f" until {until:%H:%M} {clock.zone_label(until)}"
     detail = clean(error.detail, 300)  # may quote the backend (an HTML error page, a name)
     text = _SENTENCES[error.fault].format(
         b=error.backend,

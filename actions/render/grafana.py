@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import base64
 import math
-import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 
 from actions.base import payload
 from actions.render import Button, Reply, cards
 from actions.render.text import ago, clean, cleaned, duration, join_names, link, plural, safe_url
 from actions.services.grafana import AlertInstance, AlertRule, Annotation, Dashboard, Panel, PanelImage, Series
 from actions.timerange import TimeRange
+from common import clock as clock_
 
 MAX_SERIES_SHOWN = 5
 MAX_ALERTS_SHOWN = 10
@@ -109,15 +109,18 @@ def _affix(text: str) -> str:
 
 
 # --- times ---------------------------------------------------------------------------------------------------
-def clock(moment: datetime | float, now: float | None = None) -> str:
-    """'15:02' today, 'Wed 18:00' this week, '20 Nov 15:37' before."""
-    local = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment).astimezone()
-    current = datetime.fromtimestamp(now if now is not None else time.time()).astimezone(local.tzinfo)
+def clock(moment: datetime | float, now: float | None = None, named: bool = True) -> str:
+    """'15:02 UTC' today, 'Wed 18:00 UTC' this week, '20 Nov 15:37 UTC' before: in the answer's zone
+    (common.clock), which it names unless the sentence already does (`named=False`)."""
+    local = clock_.local(moment)
+    current = clock_.local(now if now is not None else clock_.timestamp(), local.tzinfo)
     if local.date() == current.date():
-        return local.strftime("%H:%M")
-    if abs((current - local).days) < 6:
-        return local.strftime("%a %H:%M")
-    return local.strftime("%d %b %H:%M").lstrip("0")
+        shown = local.strftime("%H:%M")
+    elif abs((current - local).days) < 6:
+        shown = local.strftime("%a %H:%M")
+    else:
+        shown = local.strftime("%d %b %H:%M").lstrip("0")
+    return f"{shown} {clock_.zone_label(local)}" if named else shown
 
 
 def since(timestamp: float, now: float | None = None) -> str:
@@ -125,16 +128,20 @@ def since(timestamp: float, now: float | None = None) -> str:
 
 
 def span(window: TimeRange) -> str:
-    """'in the last 6 hours (09:34–15:34)', 'since yesterday 6pm (Wed 18:00 – Thu 15:34)', 'today (00:00–15:34)'."""
+    """'in the last 6 hours (09:34–15:34 UTC)', 'since yesterday 6pm (Wed 18:00 – Thu 15:34 CET)', 'today
+    (00:00–15:34 UTC)', 'between 2pm and 4pm (Tue 14:00–16:00 UTC)' for another day: in the zone the range was
+    read in, which it names."""
     start, end = window.start, window.end
-    if start.date() == end.date():
+    if start.date() == end.date() == clock_.local(clock_.timestamp(), end.tzinfo).date():
         times = f"{start:%H:%M}–{end:%H:%M}"
+    elif start.date() == end.date() or ((end - start).days < 1 and end.time() == time(0)):
+        times = f"{start:%a %H:%M}–{end:%H:%M}"
     elif (end - start).days < 6:
         times = f"{start:%a %H:%M} – {end:%a %H:%M}"
     else:
         times = f"{start:%d %b %H:%M} – {end:%d %b %H:%M}".replace(" 0", " ").lstrip("0")
     relative = window.phrase.lower().startswith(("last ", "past ", "previous ", "prior ", "now-"))
-    return f"{'in the ' if relative else ''}{clean(window.phrase, 60)} ({times})"
+    return f"{'in the ' if relative else ''}{clean(window.phrase, 60)} ({times} {clock_.zone_label(end)})"
 
 
 def image_data_url(image: PanelImage) -> str:
@@ -175,7 +182,7 @@ def _latest(at: float, window: TimeRange | None) -> str:
     the last value of "between 2pm and 4pm" is the value at 16:00, not the value now."""
     if window is None or (window.ends_now and window.end.timestamp() - at <= max(300.0, window.seconds / 50)):
         return "now"
-    return f"at {clock(at)}"
+    return f"at {clock(at, named=False)}"  # the range before it names the zone
 
 
 def _graph_buttons(panel: Panel, phrases: Sequence[str]) -> list[Button]:
