@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 MODEL  := models/opsbot.tar.gz
 TRAINING_DATA := config.yml $(wildcard domain/*.yml nlu/*.yml nlu/*/*.yml stories/*.yml)
 
-.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs teams-package teams-demo test-clock
+.PHONY: help install train test lint validate pytest nlu-test core-test e2e demo serve sandbox clean teach crossval audit docs teams-package teams-demo test-clock security-check
 
 help:
 	@echo "make demo    chat with opsbot on the embedded sandbox (or your backends, see README)"
@@ -25,6 +25,7 @@ help:
 	@echo "make teach ARGS='add NAME --example ... --answer ...'   teach a new question (see README)"
 	@echo "make crossval  5-fold cross-validation of the NLU, per-intent table"
 	@echo "make test-clock  the tests at a morning and an evening moment in other time zones (MOMENTS=all: six)"
+	@echo "make security-check  attack the stack as production runs it (forged identities, bodies, URLs)"
 
 install: $(STAMP)
 $(STAMP): requirements.txt scripts/install.sh
@@ -46,7 +47,7 @@ validate: $(STAMP)
 	$(RASA) data validate --data nlu stories --domain domain --config config.yml --fail-on-warnings
 
 pytest: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not security"
 
 nlu-test: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu --domain domain --model $(MODEL) --out results/nlu
@@ -57,6 +58,11 @@ core-test: $(MODEL)
 
 e2e: $(MODEL)
 	$(PY) -m pytest -m e2e
+
+# The stack as the README's production section starts it, attacked over HTTP (tests/security): forged trackers,
+# impersonation, oversized bodies, smuggled service URLs, a dead action server. CI runs it after make test.
+security-check: $(MODEL)
+	$(PY) -m pytest -m security
 
 # The non-e2e suite at fixed moments (morning, midnight, month's end, daylight-saving nights) and machine time
 # zones (scripts/test_clock.sh). CI runs a morning and an evening; MOMENTS=all runs six.

@@ -1,10 +1,7 @@
-"""opsbot's custom actions, run by the rasa_sdk action server (`rasa run actions`).
+"""opsbot's custom actions, run by the action server (`python -m actions`, actions/__main__.py).
 
 Layout: one module per domain of questions (`core`, `jenkins`, `github`, `grafana`) holding thin Action
 classes; `services/` holds one facade per backend (no Rasa in there); `resolve` turns everyday names into
-live objects; `render` turns typed results into text and Adaptive Cards.
+live objects; `render` turns typed results into text and Adaptive Cards. Importing it has no side effects:
+log redaction is installed by the entry point.
 """
-
-from actions import logsafe as _logsafe
-
-_logsafe.install()  # before any action logs: secrets never reach a log line

@@ -4,7 +4,11 @@ Permissions: `read` (every question), `build` (run a build), `build_protected` (
 protected patterns, e.g. `*-deploy-prod`), `subscribe` (channel notifications), `admin` (audit log).
 A user's roles come from `members` (Teams AAD object ids or UPNs; on REST and shell the sender id) and
 from `groups` (Azure AD group ids the connector passes in metadata). Everyone in an allowed tenant gets
-`default_role`; with no default role, unknown users are refused. `tenants` is about Teams: it refuses Teams
+`default_role`; with no default role, unknown users are refused. Member and group roles apply only to an
+identity a channel verified (`verified_identity` in the metadata, set by the Teams connector from a signed
+activity and by the REST channel only for a trusted sender; the local shell is trusted): anyone else gets
+`default_role` whatever name they give. A display name never grants anything: only the AAD object id and
+the UPN the connector looked up for it. `tenants` is about Teams: it refuses Teams
 users of other tenants (and any identity that names another tenant); REST and shell users have no tenant.
 """
 
@@ -20,6 +24,7 @@ import yaml
 
 PERMISSIONS = ("read", "build", "build_protected", "subscribe", "admin")
 TENANT_CHANNELS = frozenset({"teams"})  # channels whose users always belong to a tenant
+TRUSTED_LOCAL_CHANNELS = frozenset({"cmdline"})  # `make demo`'s shell: the person at this machine
 DEFAULT_ACCESS_FILE = Path(__file__).resolve().parent.parent / "access.yml"
 
 
@@ -36,16 +41,18 @@ class Identity:
     tenant_id: str = ""
     groups: tuple[str, ...] = ()
     channel: str = ""
+    verified: bool = True  # False: a name anyone could have typed (only default_role applies)
 
     @classmethod
     def from_metadata(cls, sender: str, metadata: dict, channel: str = "") -> Identity:
         groups = metadata.get("aad_groups") or ()
         return cls(
             user_id=str(metadata.get("user_id") or sender),
-            user_name=str(metadata.get("user_principal_name") or metadata.get("user_name") or ""),
+            user_name=str(metadata.get("user_principal_name") or ""),  # looked up, never the display name
             tenant_id=str(metadata.get("tenant_id") or ""),
             groups=tuple(str(g) for g in groups) if isinstance(groups, list | tuple) else (),
             channel=channel,
+            verified=metadata.get("verified_identity") is True or channel in TRUSTED_LOCAL_CHANNELS,
         )
 
     @property
@@ -124,9 +131,11 @@ class AccessPolicy:
     def roles_of(self, who: Identity) -> set[str]:
         if self.tenant_refused(who):
             return set()
-        names = {who.user_id.lower(), who.user_name.lower()} - {""}
-        found = {role for role, ids in self.members.items() if names & ids}
-        found |= {role for role, ids in self.groups.items() if set(who.groups) & ids}
+        found: set[str] = set()
+        if who.verified:
+            names = {who.user_id.lower(), who.user_name.lower()} - {""}
+            found = {role for role, ids in self.members.items() if names & ids}
+            found |= {role for role, ids in self.groups.items() if set(who.groups) & ids}
         if self.default_role:
             found.add(self.default_role)
         return found

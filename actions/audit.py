@@ -13,8 +13,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from actions.logsafe import redact
 from common import clock
+from common.logsafe import redact
 
 DEFAULT_AUDIT_LOG = Path(__file__).resolve().parent.parent / ".opsbot" / "audit.jsonl"
 _lock = threading.Lock()

@@ -18,10 +18,21 @@ Who may do it is checked here, for every kind, against access.yml (`gate`): when
 also counts against the per-user change rate, and every decision goes to the audit log (refused, including
 someone else's "yes"; expired; cancelled; confirmed with its result).
 The slot is of type text so that rules can condition on it being set; its value is a dict.
+
+An offer is signed when it is made (HMAC-SHA256 over kind, summary, parameters, requester, times and the
+conversation, keyed from OPSBOT_ACTIONS_TOKEN) and verified when it is confirmed: a pending slot that a
+client forged (a tracker sent to the action server, a `/affirm{"pending_confirmation": …}` payload) or
+carried to another conversation is not an offer, and is refused and audited. Each executor checks its
+target against the live backend again before it changes anything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -38,6 +49,10 @@ from actions.render import Reply, cards, yes_no
 from actions.render.text import clean, duration
 from actions.reply import send
 from actions.settings import settings
+from common import once
+from common.doors import derived_key
+
+logger = logging.getLogger(__name__)
 
 PENDING_SLOT = "pending_confirmation"
 EXPIRY_SECONDS = 300  # the default of OPSBOT_CONFIRM_SECONDS
@@ -46,6 +61,13 @@ NOTHING_PENDING = "There's nothing waiting for a yes or no from you right now."
 Executor = Callable[["Pending", Ask], Awaitable[Answer]]
 # Which permission a change needs, from its parameters ("build", or "build_protected" for a prod deploy).
 PermissionRule = Callable[[AccessPolicy, dict[str, Any]], str]
+
+
+_PROCESS_KEY = secrets.token_bytes(32)  # without OPSBOT_ACTIONS_TOKEN: offers live as long as this process
+
+
+def _offer_key() -> bytes:
+    return derived_key("opsbot pending offers v1") or _PROCESS_KEY
 
 
 @dataclass
@@ -57,23 +79,37 @@ class Pending:
     requester_name: str
     expires_at: float
     created_at: float = field(default_factory=time.time)
+    conversation: str = ""  # where(ask) of the conversation the offer was made in
+
+    def _signed_fields(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+    def signature(self) -> str:
+        return hmac.new(_offer_key(), self._signed_fields(), hashlib.sha256).hexdigest()
 
     def to_slot(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "signature": self.signature()}
 
     @classmethod
     def from_slot(cls, value: Any) -> Pending | None:
+        """The offer in a pending slot, or None when there is none, or when it is not one opsbot made (its
+        signature does not verify)."""
         if not isinstance(value, dict):
             return None
         try:
-            return cls(
+            pending = cls(
                 kind=str(value["kind"]), summary=str(value.get("summary") or value["kind"]),
                 params=dict(value.get("params") or {}), requester=str(value.get("requester") or ""),
                 requester_name=str(value.get("requester_name") or value.get("requester") or "someone"),
                 expires_at=float(value.get("expires_at") or 0), created_at=float(value.get("created_at") or 0),
+                conversation=str(value.get("conversation") or ""),
             )
         except (KeyError, TypeError, ValueError):
             return None
+        if not hmac.compare_digest(str(value.get("signature") or ""), pending.signature()):
+            logger.warning("a pending offer with a bad signature was refused (kind %s)", pending.kind)
+            return None
+        return pending
 
     def expired(self, now: float | None = None) -> bool:
         return (time.time() if now is None else now) >= self.expires_at
@@ -111,8 +147,11 @@ def expiry_minutes() -> int:
 
 
 def where(ask: Ask) -> str:
-    """The conversation, for the audit log: channel and conversation (or sender) id."""
-    return f"{ask.channel or 'unknown'}:{ask.metadata.get('conversation_id') or ask.sender}"
+    """The conversation, for the audit log and an offer's binding: channel and conversation (or sender) id
+    ("teams:19:…", "rest:dan": a REST conversation's id already names its channel)."""
+    prefix = f"{ask.channel or 'unknown'}:"
+    conversation = str(ask.metadata.get("conversation_id") or ask.sender)
+    return conversation if conversation.startswith(prefix) else prefix + conversation
 
 
 def log_decision(ask: Ask, what: str, params: dict[str, Any], decision: str, result: str = "") -> None:
@@ -145,7 +184,7 @@ def ask_to_confirm(kind: str, summary: str, params: dict[str, Any], ask: Ask,
                    now: float | None = None) -> dict[str, Any]:
     """The SlotSet event that makes `summary` wait for the asker's yes."""
     now = time.time() if now is None else now
-    pending = Pending(kind, summary, params, ask.user_id, ask.user_name, now + expiry_seconds(), now)
+    pending = Pending(kind, summary, params, ask.user_id, ask.user_name, now + expiry_seconds(), now, where(ask))
     return SlotSet(PENDING_SLOT, pending.to_slot())
 
 
@@ -242,11 +281,19 @@ class ActionConfirm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         ask = Ask.from_tracker(tracker)
-        pending = Pending.from_slot(ask.slot(PENDING_SLOT))
+        slot = ask.slot(PENDING_SLOT)
+        pending = Pending.from_slot(slot)
         if pending is None:
+            if slot:
+                log_decision(ask, "a change offered elsewhere", {}, "refused", "offer not signed by opsbot")
             send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
             return [SlotSet(PENDING_SLOT, None)]
         summary = clean(pending.summary, 300)
+        if pending.conversation != where(ask):
+            log_decision(ask, pending.summary, pending.params, "refused",
+                         f"offer made in another conversation ({pending.conversation})")
+            send(dispatcher, tracker, _text_reply(NOTHING_PENDING))
+            return [SlotSet(PENDING_SLOT, None)]
         if pending.expired():
             # Recorded when a yes comes too late; a late yes from someone else than the requester says so.
             log_decision(ask, pending.summary, pending.params, "expired",
@@ -286,7 +333,12 @@ class ActionConfirm(Action):
                                                   "Too many changes"))
             return []
         # The offer is used up whatever happens next: a timeout after Jenkins queued the build must not let a
-        # second "yes" queue it twice.
+        # second "yes" queue it twice, nor may two quick "yes" handled by two servers (common.once).
+        if not once.shared().first(f"offer|{pending.signature()}", max(pending.expires_at - time.time(), 1) + 60):
+            log_decision(ask, pending.summary, pending.params, "refused", "already confirmed")
+            send(dispatcher, tracker, _text_reply(f"That was already confirmed, so I won't {summary} a second time.",
+                                                  "neutral", "Already done"))
+            return [SlotSet(PENDING_SLOT, None)]
         answer = await _Execution(registered, pending).safe_answer(ask)
         outcome = answer.replies[0].text if answer.replies else ""
         log_decision(ask, pending.summary, pending.params, "confirmed", clean(outcome, 300))

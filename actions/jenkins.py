@@ -40,6 +40,7 @@ from actions.render import jenkins as render
 from actions.render.text import clean
 from actions.reply import send
 from actions.resolve import Candidate, Resolution, Resolver, words
+from actions.services.errors import BackendError, Fault
 from actions.services.jenkins import (
     BACKEND,
     BROKEN,
@@ -533,6 +534,21 @@ class ActionJenkinsRunBuild(JenkinsQuestion):
         return notes + ([running] if running else [])
 
 
+def unrunnable(job: JobDetail, parameters: dict[str, Any]) -> str:
+    """Why Jenkins would not run `job` with `parameters` as it is now ("" when it would)."""
+    if job.disabled:
+        return "it is disabled in Jenkins now."
+    known = {p.name: p for p in job.parameters}
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        return f"it has no parameter {', '.join(clean(n, 40) for n in unknown)} (any more)."
+    for name, value in parameters.items():
+        choices = known[name].choices
+        if known[name].kind == "choice" and choices and str(value) not in choices:
+            return f"{clean(name, 40)}={clean(str(value), 60)} is not one of its choices now."
+    return ""
+
+
 def build_permission(access: AccessPolicy, params: dict[str, Any]) -> str:
     """Protected jobs (access.yml `protected_jobs`, e.g. *-deploy-prod) need build_protected."""
     return "build_protected" if access.is_protected(str(params.get("job") or "")) else "build"
@@ -540,11 +556,22 @@ def build_permission(access: AccessPolicy, params: dict[str, Any]) -> str:
 
 @register(BUILD_KIND, BACKEND, build_permission)
 async def run_confirmed_build(pending: Pending, ask: Ask) -> Answer:
-    """After "yes": queue the build, then wait briefly for its number."""
+    """After "yes": check the job and its parameters against Jenkins again (it may have changed, or been
+    disabled, since the offer), queue the build, then wait briefly for its number."""
     service = jenkins_service()
     job = str(pending.params["job"])
     parameters = pending.params.get("parameters")
     url = str(pending.params.get("url") or "")
+    try:
+        detail = await service.job(job)
+    except BackendError as error:
+        if error.fault is not Fault.NOT_FOUND:
+            raise
+        return Answer([Reply(text=f"Jenkins has no job {clean(job, 100)} any more, so nothing ran.")])
+    problem = unrunnable(detail, parameters or {})
+    if problem:
+        return Answer([Reply(text=f"I didn't start {clean(job, 100)}: {problem} Nothing ran; ask again to get a "
+                                  "fresh offer.")])
     queue_id = await service.trigger(job, parameters)
     state = await service.wait_for_start(queue_id)
     reply = render.started(job, state, describe(parameters or {}), url)

@@ -115,7 +115,7 @@ def _teams(ask: Ask) -> bool:
 
 
 def _refused(ask: Ask, what: str, parameters: dict[str, Any]) -> Answer | None:
-    decision = policy().check(Identity.from_metadata(ask.sender, ask.metadata), "subscribe")
+    decision = policy().check(Identity.from_metadata(ask.sender, ask.metadata, ask.channel), "subscribe")
     if decision.allowed:
         return None
     audit.record(who=ask.user_id, where=conversation_key(ask), what=what, parameters=parameters,
@@ -126,7 +126,7 @@ def _refused(ask: Ask, what: str, parameters: dict[str, Any]) -> Answer | None:
 def _may_subscribe(ask: Ask) -> bool:
     """Whether this user may subscribe and unsubscribe (then Stop buttons make sense), without an audit line."""
     try:
-        return policy().check(Identity.from_metadata(ask.sender, ask.metadata), "subscribe").allowed
+        return policy().check(Identity.from_metadata(ask.sender, ask.metadata, ask.channel), "subscribe").allowed
     except AccessFileError:
         return False
 

@@ -70,7 +70,8 @@ async def rest_level(stack: BenchStack, conversations: int, total: int, texts: S
     per = max(1, total // conversations)
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0),
+                                     headers=stack.rest_headers) as session:
         started = time.monotonic()
         await asyncio.gather(*(rest_conversation(session, url, f"bench-rest-{conversations}-{n}", texts, per, n,
                                                  result) for n in range(conversations)))
@@ -108,7 +109,7 @@ def rest_ask(stack: BenchStack, sender: str, message: str) -> list[dict]:
     import requests
 
     response = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                             timeout=60)
+                             headers=stack.rest_headers, timeout=60)
     response.raise_for_status()
     return response.json()
 

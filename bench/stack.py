@@ -34,6 +34,9 @@ class BenchStack(Stack):
 
     def __init__(self, model: str, workdir: Path) -> None:
         self.api_token = secrets.token_urlsafe(16)
+        # REST beside Teams is an integration: it needs the token; it names its (synthetic) users truthfully.
+        self.rest_token = secrets.token_urlsafe(24)
+        self.rest_headers = {"Authorization": f"Bearer {self.rest_token}"}
         credentials = workdir / "credentials.yml"
         credentials.write_text(CREDENTIALS)
         # Everyone may build and subscribe here: the benchmark measures what a change costs, not who may.
@@ -46,7 +49,8 @@ class BenchStack(Stack):
                                     "BENCH_RASA_ARGS": f"--enable-api --auth-token {self.api_token}",
                                     "OPSBOT_AUDIT_LOG": str(workdir / "audit.log"),
                                     "OPSBOT_ACCESS_FILE": str(access),
-                                    "OPSBOT_NOTIFY_DB": str(workdir / "notify.db")})
+                                    "OPSBOT_NOTIFY_DB": str(workdir / "notify.db"),
+                                    "OPSBOT_REST_TOKEN": self.rest_token, "OPSBOT_REST_TRUST_SENDER": "true"})
         self.poll_interval = 0.1
 
     @property
@@ -72,8 +76,8 @@ class BenchStack(Stack):
             old.wait(5)
         self.processes.remove(old)
         spawned = time.monotonic()
-        process = self._spawn([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
-                               str(self.actions_port)], f"{self.name}-actions.log", self.environment())
+        process = self._spawn([str(BIN / "python"), "-m", "actions", "--port", str(self.actions_port)],
+                              f"{self.name}-actions.log", self.environment())
         self.processes.remove(process)
         self.processes.insert(0, process)
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", "the action server", process, interval=0.1)

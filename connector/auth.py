@@ -35,7 +35,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.verify_options import VerifyOptions
 from jwt.algorithms import RSAAlgorithm
 
-from connector.config import CHANNEL_ID, TOKEN_ISSUER, Origin, TeamsConfig
+from connector.config import CHANNEL_ID, TOKEN_ISSUER, TeamsConfig, is_safe_url
 from connector.http import Http
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class KeySet:
             answer.raise_for_status()
             metadata = await answer.json(content_type=None)
         jwks_uri = str(metadata["jwks_uri"])
-        if not Origin.parse(jwks_uri).safe:
+        if not is_safe_url(jwks_uri):
             raise ValueError("jwks_uri is not https")
         async with session.get(jwks_uri) as answer:
             answer.raise_for_status()
@@ -181,6 +181,13 @@ class Authenticator:
 
     async def authenticate(self, auth_header: str | None, activity: dict[str, Any]) -> dict[str, Any]:
         """The token's claims if the request may be processed; raises AuthError (401/403) otherwise."""
+        claims = await self.verify_token(auth_header)
+        self.check_activity(claims, activity)
+        return claims
+
+    async def verify_token(self, auth_header: str | None) -> dict[str, Any]:
+        """The claims of a valid Bot Framework token for Teams, checked before the body is even parsed (the
+        signing key must be endorsed for msteams: an activity of any other channel is refused later)."""
         token = _token_from_header(auth_header)
         try:
             header = jwt.get_unverified_header(token)
@@ -191,23 +198,29 @@ class Authenticator:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError(401, "token names no signing key")
+        key = await self.keys.get(kid)
+        if key is None:
+            raise AuthError(401, "unknown signing key")
+        if CHANNEL_ID not in key.endorsements:
+            raise AuthError(403, f"signing key is not endorsed for channel {CHANNEL_ID!r}")
+        identity = await self._validate(token, CHANNEL_ID)
+        claims = dict(identity.claims)
+        if "exp" not in claims:
+            raise AuthError(401, "token has no expiry")
+        return claims
+
+    def check_activity(self, claims: dict[str, Any], activity: dict[str, Any]) -> None:
+        """The parsed activity belongs to the verified token: channel msteams, the token's serviceurl claim, an
+        allowed tenant and service URL. Raises AuthError (401/403) otherwise."""
         channel_id = activity.get("channelId")
         service_url = activity.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url:
             raise AuthError(401, "activity has no serviceUrl")
-        key = await self.keys.get(kid)
-        if key is None:
-            raise AuthError(401, "unknown signing key")
-        if channel_id != CHANNEL_ID or channel_id not in key.endorsements:
+        if channel_id != CHANNEL_ID:
             raise AuthError(403, f"signing key is not endorsed for channel {channel_id!r}")
-        identity = await self._validate(token, channel_id)
-        claims = dict(identity.claims)
-        if "exp" not in claims:
-            raise AuthError(401, "token has no expiry")
         if claims.get(ChannelValidation.SERVICE_URL_CLAIM) != service_url:
             raise AuthError(401, "serviceurl claim does not match the activity")
         self.authorize(activity)
-        return claims
 
     async def _validate(self, token: str, channel_id: str) -> ClaimsIdentity:
         try:

@@ -37,26 +37,56 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
+
+
 @dataclass(frozen=True)
 class Origin:
-    """scheme://host:port: what a service URL must match to receive the bot's bearer token."""
+    """scheme://host:port/path/: what a service URL must match to receive the bot's bearer token. `path` is a
+    prefix ("/" for the whole host; "/amer/" for one region)."""
 
     scheme: str
     host: str
     port: int
+    path: str = "/"
 
     @classmethod
     def parse(cls, url: str) -> Origin:
+        """A service URL taken apart strictly: http(s), a host, no user, query or fragment, and a path of plain
+        segments (letters, digits, `-._~`; no `..`, no %-escapes). Raises ValueError otherwise."""
         parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
+        if parts.username or parts.password or parts.query or parts.fragment or "?" in url or "#" in url:
+            raise ValueError(f"a service URL has no user, query or fragment: {url!r}")
+        segments = [segment for segment in parts.path.split("/") if segment]
+        if any(not _SEGMENT.fullmatch(segment) for segment in segments):
+            raise ValueError(f"a service URL's path is plain segments: {url!r}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        return cls(parts.scheme, parts.hostname.lower(), port)
+        path = "/" + "".join(f"{segment}/" for segment in segments)
+        return cls(parts.scheme, parts.hostname.lower(), port, path)
 
     @property
     def safe(self) -> bool:
         """https anywhere, plain http only to this machine (tests, the sandbox)."""
         return self.scheme == "https" or _is_loopback(self.host)
+
+    @property
+    def url(self) -> str:
+        """The URL rebuilt from its parsed parts (ending in "/"): the only form opsbot sends a token to."""
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}{'' if self.port == default else f':{self.port}'}{self.path}"
+
+    def covers(self, other: Origin) -> bool:
+        return (self.scheme, self.host, self.port) == (other.scheme, other.host, other.port) and \
+            other.path.startswith(self.path)
+
+
+def service_base(service_url: str) -> str:
+    """The Bot Connector base URL to call, rebuilt from the parsed parts of a service URL (ValueError when it
+    is not a plain one)."""
+    return Origin.parse(service_url).url
 
 
 def _words(value: Any) -> tuple[str, ...]:
@@ -72,12 +102,18 @@ def _text(credentials: Mapping[str, Any], key: str, default: str = "") -> str:
     return str(value).strip() if value not in (None, "") else default
 
 
+def is_safe_url(url: str) -> bool:
+    """An http(s) URL that is https, or plain http to this machine (tests, the sandbox)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("https", "http") and bool(parts.hostname) and \
+        (parts.scheme == "https" or _is_loopback(str(parts.hostname)))
+
+
 def _require_safe_url(name: str, url: str) -> str:
-    try:
-        origin = Origin.parse(url)
-    except ValueError as error:
-        raise ConfigError(f"Teams channel: {name} is not a URL: {url!r}") from error
-    if not origin.safe:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"Teams channel: {name} is not a URL: {url!r}")
+    if not is_safe_url(url):
         raise ConfigError(f"Teams channel: {name} must be https (plain http only to loopback): {url!r}")
     return url
 
@@ -129,11 +165,12 @@ class TeamsConfig:
         return template.replace("{tenant}", self.tenant_id or MULTI_TENANT)
 
     def service_url_allowed(self, service_url: str) -> bool:
+        """Scheme, host, port and path prefix of an allowed service URL, and nothing a URL can smuggle."""
         try:
             origin = Origin.parse(service_url)
         except ValueError:
             return False
-        return origin.safe and origin in self.allowed_service_urls
+        return origin.safe and any(allowed.covers(origin) for allowed in self.allowed_service_urls)
 
     def tenant_allowed(self, tenant_id: str) -> bool:
         return not self.allowed_tenants or tenant_id in self.allowed_tenants

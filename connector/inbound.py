@@ -20,7 +20,6 @@ and the conversation reference.
 
 from __future__ import annotations
 
-import collections
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from common.once import Once
 from connector.auth import tenant_of
 from connector.config import TeamsConfig
 from connector.guard import sanitise
@@ -81,24 +81,21 @@ class Routed:
 
 
 class RecentActivities:
-    """A bounded LRU of (conversation id, activity id): Teams retries deliveries; each is handled once."""
+    """(conversation id, activity id) seen in the last DEDUP_SECONDS: Teams retries deliveries, and behind a
+    load balancer a retry may reach another server; each is handled once (common.once: Redis when several
+    servers share the work, else this process's memory)."""
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._seen: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
+    DEDUP_SECONDS = 3600.0
+
+    def __init__(self, size: int = 4096, once: Once | None = None) -> None:
+        self.once = once or Once(size)
 
     def seen_before(self, activity: dict[str, Any]) -> bool:
         activity_id = activity.get("id")
         if not activity_id:
             return False
-        key = (str((activity.get("conversation") or {}).get("id")), str(activity_id))
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return True
-        self._seen[key] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return False
+        conversation = str((activity.get("conversation") or {}).get("id"))
+        return not self.once.first(f"teams-activity|{conversation}|{activity_id}", self.DEDUP_SECONDS)
 
 
 def _is_bot(member_id: str | None, recipient_id: str, app_id: str) -> bool:
@@ -178,6 +175,7 @@ def metadata_for(activity: dict[str, Any], reference: dict[str, Any]) -> dict[st
         "activity_id": str(activity.get("id") or ""),
         "reply_to_id": str(activity.get("replyToId") or ""),
         "conversation_reference": reference,
+        "verified_identity": bool(sender.get("aadObjectId")),  # from a signed activity (auth.py)
     }
     groups = sender.get("aadGroups") or channel_data.get("aadGroups")
     if groups:

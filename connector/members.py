@@ -1,5 +1,9 @@
 """Who is speaking, beyond the ids an activity carries: the member's userPrincipalName (access rules in
-access.yml may name UPNs), from the Bot Connector's members endpoint, cached per user."""
+access.yml may name UPNs), from the Bot Connector's members endpoint, cached per user.
+
+In a channel the lookup names the team (`GET /v3/conversations/{teamId}/members/{userId}`): a channel thread's
+id (`19:…@thread.tacv2;messageid=…`) is not a conversation the members endpoint knows. A failed lookup means
+no UPN, hence the AAD object id alone (and `default_role` unless that id is listed): never a name match."""
 
 from __future__ import annotations
 
@@ -12,6 +16,15 @@ from connector import inbound
 from connector.outbound import BotConnector, OutboundError
 
 logger = logging.getLogger(__name__)
+
+
+def members_conversation(metadata: dict) -> str:
+    """The conversation whose members endpoint knows the speaker: the team in a channel, else the chat (without
+    a `;messageid=` suffix)."""
+    team = str(metadata.get("team_id") or "")
+    if metadata.get("conversation_type") == "channel" and team:
+        return team
+    return str(metadata.get("conversation_id") or "").split(";", 1)[0]
 
 
 class MemberDirectory:
@@ -42,7 +55,7 @@ class MemberDirectory:
 
     async def _lookup(self, key: str, turn: inbound.Turn, user: str) -> str | None:
         try:
-            account = await self.connector.member(turn.service_url, turn.conversation_id, user)
+            account = await self.connector.member(turn.service_url, members_conversation(turn.metadata), user)
             upn = str((account or {}).get("userPrincipalName") or "") or None
             expires = self.clock() + self.ttl
         except OutboundError as error:

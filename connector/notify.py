@@ -24,6 +24,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common import logsafe
+from connector.guard import cap_server_body
 from notifications.config import NotifySettings
 from notifications.service import Notifier, teams_credentials_from_env
 from notifications.store import AsyncNotifyStore
@@ -43,11 +45,13 @@ class NotifyInput(InputChannel):
 
     def __init__(self, settings: NotifySettings, teams: Mapping[str, Any] | None = None, **options: Any) -> None:
         """No network and no database here: both open when the server starts."""
+        logsafe.install()
         self.notifier = Notifier(settings, teams, **options)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         notify = Blueprint("notify_webhook", __name__)
         notifier = self.notifier
+        cap_server_body(notify)
 
         @notify.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:

@@ -29,6 +29,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from connector.config import service_base as _parsed_service_base
 from connector.http import Http
 
 logger = logging.getLogger(__name__)
@@ -170,10 +171,18 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
+def service_base(service_url: str) -> str:
+    """The Bot Connector base, rebuilt from the service URL's parsed parts; OutboundError when it isn't plain."""
+    try:
+        return _parsed_service_base(service_url)
+    except ValueError as error:
+        raise OutboundError("the conversation's service URL is not a plain https URL") from error
+
+
 def activities_url(service_url: str, conversation_id: str, activity_id: str | None = None) -> URL:
     """`{serviceUrl}/v3/conversations/{id}/activities[/{activityId}]`, ids percent-encoded (Teams ids hold
     `:`, `;`, `@` and `=`)."""
-    url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/activities"
+    url = f"{service_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}/activities"
     if activity_id:
         url += "/" + quote(activity_id, safe="")
     return URL(url, encoded=True)
@@ -228,7 +237,7 @@ class BotConnector:
 
     async def member(self, service_url: str, conversation_id: str, member_id: str) -> dict[str, Any] | None:
         """GET the member's TeamsChannelAccount (name, aadObjectId, userPrincipalName, email); one attempt."""
-        url = URL(f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe='')}/members/"
+        url = URL(f"{service_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}/members/"
                   f"{quote(member_id, safe='')}", encoded=True)
         answer = await self._call("GET", service_url, conversation_id, url, None, 1, paced=False)
         return answer if isinstance(answer, dict) else None

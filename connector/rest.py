@@ -1,12 +1,25 @@
-"""The REST channel (`POST /webhooks/rest/webhook`), hardened: messages pass through `guard.sanitise`,
-the channel name cannot be spoofed, identity fields in client-supplied metadata are dropped (on REST the
-sender id is the identity; run REST only where its clients are trusted), and only senders who may use
-opsbot (access.yml, `guard.admitted`) reach Rasa."""
+"""The REST channel (`POST /webhooks/rest/webhook`), hardened.
+
+Who may use it, and who they are, is decided here and nowhere a client can write (README "Running in
+production", threat model):
+- With the Teams channel on (TEAMS_APP_ID set), REST is closed (403) unless OPSBOT_REST_TOKEN is set.
+- With OPSBOT_REST_TOKEN set, every request needs `Authorization: Bearer <token>` (401 otherwise), and every
+  sender is treated as an unknown person (access.yml's `default_role`, read-only by default), unless
+  OPSBOT_REST_TRUST_SENDER=true says the one client holding the token is a trusted integration that names
+  its users truthfully.
+- Without a token and without Teams (`make serve` on one machine), the sender is trusted only while every
+  server listens on loopback (OPSBOT_BIND); bound to another address, senders get `default_role`.
+The conversation is `rest:<sender>`: a REST client can never write into a Teams conversation (whose ids never
+start with `rest:`). Of the client's metadata only `timezone` is kept; everything else (identity,
+conversation ids, a forged "your message was cut" note) is dropped. A body over MAX_BODY["rest"] is refused
+with 413, JSON nested too deep with 400, before Rasa parses anything.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -15,21 +28,75 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connector.guard import admitted, sanitise
+from common import jsonbody, logsafe
+from common.doors import MAX_BODY, bearer_matches, bind_address, is_loopback
+from connector.guard import admitted, cap_server_body, sanitise
 
-IDENTITY_KEYS = {"user_id", "user_name", "user_principal_name", "tenant_id", "aad_groups", "team_id",
-                 "channel_id", "conversation_type", "conversation_reference"}
+CONVERSATION_PREFIX = "rest:"
+CLIENT_METADATA_KEYS = frozenset({"timezone"})  # what a REST client may tell about itself
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class RestDoor:
+    """The REST channel's settings, read once from the environment."""
+
+    token: str = ""
+    teams_on: bool = False
+    trust_sender: bool = False
+    loopback_only: bool = True
+
+    @classmethod
+    def from_env(cls) -> RestDoor:
+        return cls(token=os.environ.get("OPSBOT_REST_TOKEN", "").strip(),
+                   teams_on=bool(os.environ.get("TEAMS_APP_ID", "").strip()),
+                   trust_sender=os.environ.get("OPSBOT_REST_TRUST_SENDER", "").strip().lower() in TRUE_WORDS,
+                   loopback_only=is_loopback(bind_address()))
+
+    @property
+    def open(self) -> bool:
+        return bool(self.token) or not self.teams_on
+
+    @property
+    def senders_trusted(self) -> bool:
+        """Whether a sender id is the person (their roles apply) or just a name (default_role only)."""
+        if self.trust_sender:
+            return True
+        return not self.token and not self.teams_on and self.loopback_only
+
+    def refusal(self, request: Request) -> HTTPResponse | None:
+        """The answer to a request that may not come in (None: it may)."""
+        if not self.open:
+            return response.json({"error": "the REST channel is closed while the Teams channel is on; an admin "
+                                           "can open it for an integration with OPSBOT_REST_TOKEN"}, status=403)
+        if self.token and not bearer_matches(request.headers.get("Authorization"), self.token):
+            return response.json({"error": "unauthorized: send Authorization: Bearer <OPSBOT_REST_TOKEN>"},
+                                 status=401)
+        return None
 
 
 class GuardedRestInput(RestInput):
+    def __init__(self, door: RestDoor | None = None) -> None:
+        logsafe.install()  # the Rasa server's entry point for our code: its logs are redacted from here on
+        self.door = door or RestDoor.from_env()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(admitted(on_new_message))
-        blueprint.middleware(refuse_malformed, "request")
+        blueprint.middleware(self.refuse_unwelcome, "request")
+        cap_server_body(blueprint)
         return blueprint
+
+    async def refuse_unwelcome(self, request: Request) -> HTTPResponse | None:
+        if request.method != "POST" or not request.path.endswith("/webhook"):
+            return None
+        return self.door.refusal(request) or await refuse_malformed(request)
 
     def _extract_message(self, req: Request) -> str | None:
         text, _notes = sanitise((req.json or {}).get("message"))
         return text
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        return CONVERSATION_PREFIX + str((req.json or {}).get("sender"))
 
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()
@@ -37,24 +104,29 @@ class GuardedRestInput(RestInput):
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json or {}
         supplied = body.get("metadata")
-        metadata = {k: v for k, v in supplied.items() if k not in IDENTITY_KEYS} if isinstance(supplied, dict) else {}
+        metadata: dict[str, Any] = ({k: v for k, v in supplied.items() if k in CLIENT_METADATA_KEYS and
+                                     isinstance(v, str)} if isinstance(supplied, dict) else {})
         _text, notes = sanitise(body.get("message"))
         metadata.update(notes)
-        return metadata or None
+        metadata.update({"user_id": str(body.get("sender")), "conversation_id": CONVERSATION_PREFIX +
+                         str(body.get("sender")), "verified_identity": self.door.senders_trusted})
+        return metadata
 
 
 async def refuse_malformed(request: Request) -> HTTPResponse | None:
-    """A message must be a JSON object with a non-empty string `sender`: without one, Rasa would answer every
-    such client in one shared conversation ("default"); a body that isn't JSON would get Sanic's HTML page."""
+    """A message must be a JSON object (at most MAX_BODY["rest"] bytes, not nested deep) with a non-empty
+    string `sender`: without one, Rasa would answer every such client in one shared conversation; a body that
+    isn't JSON would get Sanic's HTML page."""
     if request.method != "POST" or not request.path.endswith("/webhook"):
         return None
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
-        return response.json({"error": "the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}"},
-                             status=400)
+        body = jsonbody.parse(request.body, MAX_BODY["rest"])
+    except jsonbody.BadBody as error:
+        reason = "the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}" \
+            if error.reason == "the body is not JSON" else error.reason
+        return response.json({"error": reason}, status=error.status)
     sender = body.get("sender") if isinstance(body, dict) else None
-    if not isinstance(sender, str) or not sender.strip():
-        return response.json({"error": "\"sender\" must be a non-empty string: it names the conversation"},
-                             status=400)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
+        return response.json({"error": "\"sender\" must be a non-empty string (at most 200 characters): it names "
+                                       "the conversation"}, status=400)
     return None

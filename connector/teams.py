@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,10 +24,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common import jsonbody, logsafe
+from common.doors import MAX_BODY
 from connector import inbound
 from connector.auth import Authenticator, AuthError, KeySet
 from connector.config import TeamsConfig
-from connector.guard import admitted
+from connector.guard import admitted, cap_server_body
 from connector.http import Http
 from connector.members import MemberDirectory
 from connector.outbound import BotConnector, Sleep, TokenClient, Typing
@@ -81,6 +82,7 @@ class TeamsInput(InputChannel):
         store: ConversationStore | None = None,
     ) -> None:
         """No network here: keys, tokens, the HTTP session and the database open on first use."""
+        logsafe.install()  # the Rasa server's entry point for our code: its logs are redacted from here on
         self.config = config
         self.http = Http(config.http_timeout)
         self.keys = KeySet(config.openid_metadata_url, self.http, clock=clock)
@@ -101,6 +103,7 @@ class TeamsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         teams = Blueprint("teams_webhook", __name__)
+        cap_server_body(teams)
         on_new_message = admitted(on_new_message)  # only people who may use opsbot reach Rasa
 
         @teams.route("/", methods=["GET"])
@@ -121,17 +124,22 @@ class TeamsInput(InputChannel):
     async def handle(
         self, auth_header: str | None, body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> tuple[int, dict[str, Any] | None]:
-        """One webhook request → (HTTP status, JSON body). Acknowledges before Rasa runs."""
+        """One webhook request → (HTTP status, JSON body). Acknowledges before Rasa runs. In this order: the
+        size (413), the token (401/403, before the body is parsed), the body (400: not JSON, nested too deep, not
+        an activity), the activity against the token (401/403)."""
         if not (auth_header or "").startswith("Bearer "):
             return 401, {"error": "unauthorized"}
+        if len(body or b"") > MAX_BODY["teams"]:
+            return 413, {"error": "the activity is too large"}
         try:
-            activity = json.loads(body or b"")
-        except ValueError:
-            activity = None
-        if not isinstance(activity, dict):
-            return 400, {"error": "the body is not an activity"}
-        try:
-            await self.authenticator.authenticate(auth_header, activity)
+            claims = await self.authenticator.verify_token(auth_header)
+            try:
+                activity = jsonbody.parse(body, MAX_BODY["teams"])
+            except jsonbody.BadBody as error:
+                return error.status, {"error": error.reason}
+            if not isinstance(activity, dict):
+                return 400, {"error": "the body is not an activity"}
+            self.authenticator.check_activity(claims, activity)
         except AuthError as error:
             logger.warning("Teams: refused a request (%d): %s", error.status, error.reason)
             return error.status, {"error": "unauthorized" if error.status == 401 else "forbidden"}

@@ -1,4 +1,4 @@
-"""`python -m notifications [--host 127.0.0.1] [--port 5006] [--console]`: the webhook receivers and the
+"""`python -m notifications [--host OPSBOT_BIND] [--port 5006] [--console]`: the webhook receivers and the
 delivery loop without Rasa, at the same paths as the Rasa channel (/webhooks/notify/jenkins|grafana|github).
 
 `make demo` runs it beside the shell chat (which opens no other channel) with --console, so a build the
@@ -15,6 +15,8 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from common import logsafe
+from common.doors import bind_address
 from notifications.config import notify_settings
 from notifications.service import Notifier, teams_credentials_from_env
 from notifications.store import AsyncNotifyStore
@@ -49,11 +51,12 @@ def create_app(notifier: Notifier) -> web.Application:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notifications", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=bind_address(), help="default: OPSBOT_BIND, else 127.0.0.1")
     parser.add_argument("--port", type=int, default=5006)
     parser.add_argument("--console", action="store_true", help="print notifications for non-Teams conversations")
     parser.add_argument("--concurrency", type=int, default=16, help="posts in flight at once (default 16)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    logsafe.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = notify_settings()
     if args.console:

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from common.doors import MAX_BODY
+
 DEFAULT_DB = ".opsbot/teams.db"
-MAX_BODY_BYTES = 5 * 1024 * 1024  # GitHub caps payloads at 25 MB; ours are a few KB, a runaway is refused
+MAX_BODY_BYTES = MAX_BODY["notify"]  # GitHub caps payloads at 25 MB; ours are a few KB, a runaway is refused
 
 
 @dataclass(frozen=True)

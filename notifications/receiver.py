@@ -9,7 +9,6 @@ subscribes to. Posting to Teams happens afterwards, in the delivery loop (`on_qu
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from common import jsonbody
+from common.jsonbody import BadBody
 from notifications import verify
 from notifications.config import NotifySettings
 from notifications.events import GITHUB, GRAFANA, JENKINS, SOURCES, Event, PayloadError, github_event, grafana_events
@@ -51,6 +52,8 @@ class Receiver:
             return Answer(401, {"error": "unauthorized"})
         try:
             parsed = _json(source, headers, body)
+        except BadBody as error:
+            return Answer(error.status, {"error": error.reason})
         except ValueError:
             return Answer(400, {"error": "the body is not JSON"})
         if source == GITHUB and headers.get("x-github-event") == "ping":
@@ -93,8 +96,8 @@ class Receiver:
 
 
 def _json(source: str, headers: dict[str, str], body: bytes) -> Any:
-    """The JSON payload; GitHub webhooks may be form-encoded (`payload=<json>`)."""
-    text = body.decode("utf-8")
+    """The JSON payload, nested at most MAX_JSON_DEPTH deep; GitHub webhooks may be form-encoded
+    (`payload=<json>`)."""
     if source == GITHUB and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        text = (parse_qs(text).get("payload") or [""])[0]
-    return json.loads(text)
+        body = (parse_qs(body.decode("utf-8")).get("payload") or [""])[0].encode("utf-8")
+    return jsonbody.parse(body, len(body) + 1)

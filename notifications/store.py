@@ -19,7 +19,8 @@ claimer's id and time: a lease) before it is posted and marked sent with Teams' 
 PostgreSQL claims take the rows FOR UPDATE SKIP LOCKED, so two servers never claim the same row. A row still
 `sending` when its lease expired (LEASE_SECONDS: its claimer died mid-post) is claimed and posted again,
 and so, at once, is one whose claimer was a store of this process that has been closed (a restart in
-process); a live claimer's rows are never taken from it. So delivery is at least once, and exactly once
+process) or a process on this host that is gone (a crash, then a restart: `recover`); a live claimer's rows
+are never taken from it. So delivery is at least once, and exactly once
 unless a process dies inside that one request.
 """
 
@@ -131,6 +132,26 @@ class OutboxRow:
 
 # Claimer ids of the stores this process made: True while open, False once closed (their claims are abandoned).
 _CLAIMERS: dict[str, bool] = {}
+
+
+def _dead_here(claimer: str) -> bool:
+    """A claimer (`host:pid:id`) on this host whose process is gone: it crashed mid-post, so its rows need not
+    wait for their lease. (In a container the new process may have the dead one's pid: a pid that is ours but
+    an id this process never made is dead too.)"""
+    host, _, rest = claimer.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return claimer not in _CLAIMERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 class NotifyStore:
@@ -294,7 +315,7 @@ class NotifyStore:
             claimers = [row[0] for row in db.execute(
                 "SELECT DISTINCT claimed_by FROM notify_outbox WHERE state = ?", (SENDING,)).fetchall()]
             for claimer in claimers:
-                if _CLAIMERS.get(claimer) is False:  # closed: nothing is posting its rows any more
+                if _CLAIMERS.get(claimer) is False or _dead_here(claimer):  # nothing is posting its rows any more
                     interrupted += db.execute("UPDATE notify_outbox SET state = ?, next_at = ? WHERE state = ? "
                                               "AND claimed_by = ?", (PENDING, now, SENDING, claimer)).rowcount
             db.execute("UPDATE notify_outbox SET next_at = ? WHERE state IN (?, ?)", (now, PENDING, HELD))

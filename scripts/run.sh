@@ -6,6 +6,9 @@
 #            load balancer; actions: only the action server (OPSBOT_ACTIONS_PORT, default 5055). Neither starts
 #            the sandbox. `make test-scale` and docker-compose.yml run these (README "Running in production").
 # Scale-out: with OPSBOT_DB_HOST (and OPSBOT_REDIS_HOST) set, every mode uses endpoints.scale.yml.
+# Every server listens on OPSBOT_BIND (default 127.0.0.1). The Rasa server calls the action server with the
+# shared secret OPSBOT_ACTIONS_TOKEN: demo and serve make one per run; rasa and actions need it set (the same
+# on every server of a deployment). README "Running in production" has the threat model.
 # Leaving the chat (or Ctrl-C) stops every process this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +45,21 @@ if [ -n "${OPSBOT_DB_HOST:-}" ] || [ -n "${OPSBOT_REDIS_HOST:-}" ]; then
     OPSBOT_REDIS_DB=${OPSBOT_REDIS_DB:-1} OPSBOT_REDIS_PASSWORD=${OPSBOT_REDIS_PASSWORD:-}
 fi
 
+# (OPSBOT_RASA_INTERFACE, the older name, still works; the REST channel reads OPSBOT_BIND to know whether it is
+# reachable from other machines.)
+export OPSBOT_BIND=${OPSBOT_BIND:-${OPSBOT_RASA_INTERFACE:-127.0.0.1}}
+if [ -z "${OPSBOT_ACTIONS_TOKEN:-}" ]; then
+  case "$mode" in
+    demo|serve) OPSBOT_ACTIONS_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+                export OPSBOT_ACTIONS_TOKEN ;;
+    rasa|actions) echo "scripts/run.sh $mode needs OPSBOT_ACTIONS_TOKEN: the secret every Rasa server sends to the" \
+                       "action servers (at least 16 characters, the same everywhere; e.g. openssl rand -hex 32)." >&2
+                  exit 2 ;;
+  esac
+fi
+
 if [ "$mode" = actions ]; then  # the action server alone (stateless: run as many as you like)
-  exec .venv/bin/rasa run actions --actions actions --port "${OPSBOT_ACTIONS_PORT:-5055}"
+  exec .venv/bin/python -m actions --port "${OPSBOT_ACTIONS_PORT:-5055}"
 fi
 
 wait_for() {  # wait_for URL NAME SECONDS
@@ -81,7 +97,7 @@ if [ "$mode" = demo ] && [ -z "${OPSBOT_TIMEZONE:-}" ]; then
 fi
 
 if [ "$mode" != rasa ]; then
-  .venv/bin/rasa run actions --actions actions --port 5055 >"$logs/actions.log" 2>&1 &
+  .venv/bin/python -m actions --port 5055 >"$logs/actions.log" 2>&1 &
   pids+=($!)
   wait_for http://127.0.0.1:5055/health "action server" 90
 fi
@@ -113,15 +129,15 @@ case "$mode" in
     fi
     ;;
   serve)
-    echo "opsbot: REST on http://127.0.0.1:5005/webhooks/rest/webhook (credentials: $credentials)"
+    echo "opsbot: listening on $OPSBOT_BIND:5005 (credentials: $credentials)"
     .venv/bin/rasa run --model models/opsbot.tar.gz --endpoints "$endpoints" --credentials "$credentials" \
-      --port 5005 &
+      --port 5005 --interface "$OPSBOT_BIND" &
     pids+=($!)
     wait "${pids[-1]}"
     ;;
   rasa)  # one Rasa server, no sandbox, no action server (they run elsewhere: OPSBOT_ACTION_ENDPOINT_URL)
     exec .venv/bin/rasa run --model "${OPSBOT_MODEL:-models/opsbot.tar.gz}" --endpoints "$endpoints" \
-      --credentials "$credentials" --port "${OPSBOT_RASA_PORT:-5005}" --interface "${OPSBOT_RASA_INTERFACE:-0.0.0.0}"
+      --credentials "$credentials" --port "${OPSBOT_RASA_PORT:-5005}" --interface "$OPSBOT_BIND"
     ;;
   *)
     echo "usage: scripts/run.sh demo|serve|rasa|actions" >&2

@@ -6,6 +6,7 @@ process, the action server and Rasa as child processes (their logs in .opsbot/lo
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -72,6 +73,7 @@ class Stack:
         self.sandbox: RunningSandbox | None = None
         self.rasa_port = free_port()
         self.actions_port = free_port()
+        self.actions_token = secrets.token_urlsafe(32)  # what the Rasa server sends the action server
         self._tmp = tempfile.TemporaryDirectory(prefix=f"opsbot-{name}-")
         self.poll_interval = 1.0  # how often start() asks whether a process is up (the benchmark asks more often)
         self.ready_seconds: dict[str, float] = {}  # "actions"/"rasa": seconds from spawn to answering
@@ -83,7 +85,7 @@ class Stack:
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMS_")}
         env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
-                    "PYTHONDONTWRITEBYTECODE": "1"})
+                    "PYTHONDONTWRITEBYTECODE": "1", "OPSBOT_ACTIONS_TOKEN": self.actions_token})
         assert self.sandbox is not None
         credentials = Credentials.from_env({})
         env.update({
@@ -114,11 +116,12 @@ class Stack:
         self.fake.base_url = self.sandbox.url("botframework")
         env = self.environment()
         endpoints = Path(self._tmp.name) / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+                             '  headers:\n    Authorization: "Bearer ${OPSBOT_ACTIONS_TOKEN}"\n')
         if self.with_actions:
             spawned = time.monotonic()
-            actions = self._spawn([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
-                                   str(self.actions_port)], f"{self.name}-actions.log", env)
+            actions = self._spawn([str(BIN / "python"), "-m", "actions", "--port", str(self.actions_port)],
+                                  f"{self.name}-actions.log", env)
             wait_for(f"http://127.0.0.1:{self.actions_port}/health", "the action server", actions,
                      interval=self.poll_interval)
             self.ready_seconds["actions"] = time.monotonic() - spawned

@@ -31,7 +31,7 @@ pytest_step() {  # pytest's exit code 5 ("no tests collected") is a failure here
 step "ruff" .venv/bin/ruff check .
 step "rasa data validate" .venv/bin/rasa data validate --data nlu stories --domain domain --config config.yml \
   --fail-on-warnings
-step "pytest" pytest_step -m "not e2e"
+step "pytest" pytest_step -m "not e2e and not security"
 step "train" make --no-print-directory train
 step "rasa test nlu" make --no-print-directory nlu-test
 step "rasa test core" make --no-print-directory core-test

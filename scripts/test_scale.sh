@@ -132,8 +132,9 @@ export JENKINS_URL=http://127.0.0.1:$jenkins_port JENKINS_USER=opsbot JENKINS_AP
   GRAFANA_URL=http://127.0.0.1:$grafana_port GRAFANA_TOKEN=sandbox-grafana-token
 
 actions_port=$(free_port)
-export OPSBOT_ACTIONS_PORT=$actions_port OPSBOT_ACTION_ENDPOINT_URL=http://127.0.0.1:$actions_port/webhook
-SANIC_HOST=127.0.0.1 scripts/run.sh actions >"$work/actions.log" 2>&1 &
+export OPSBOT_ACTIONS_PORT=$actions_port OPSBOT_ACTION_ENDPOINT_URL=http://127.0.0.1:$actions_port/webhook \
+  OPSBOT_ACTIONS_TOKEN=$("$python" -c "import secrets; print(secrets.token_urlsafe(32))")
+scripts/run.sh actions >"$work/actions.log" 2>&1 &
 pids+=($!)
 actions_pid=${pids[-1]}
 

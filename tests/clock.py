@@ -2,9 +2,9 @@
 
 The moment is DEFAULT_MOMENT, or `OPSBOT_TEST_NOW` (an ISO time) when set. tests/conftest.py travels there
 before any test module is imported: `make test-clock` runs the suite at a morning, a midnight, a month's end
-and the daylight-saving nights, in several machine time zones, so no test depends on when or where it runs. `at(moment)` moves one block of a test
-to another moment (not ticking). The sandbox's relative times ("ago: 40m") and the answers' time words follow,
-since both read `time.time()` / `datetime.now()`.
+and the daylight-saving nights, in several machine time zones, so no test depends on when or where it runs.
+`at(moment)` moves one block of a test to another moment (not ticking). The sandbox's relative times
+("ago: 40m") and the answers' time words follow, since both read `time.time()` / `datetime.now()`.
 """
 
 from __future__ import annotations

@@ -41,6 +41,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _run_clock.stop()
 
 
+@pytest.fixture(autouse=True)
+def patient_name_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Help and hints name live jobs and repos, each lookup given LOOKUP_SECONDS (2 s) in production. A busy test
+    machine can take longer, and the examples would then stay generic: tests wait longer, so that no test
+    depends on the machine's speed (a test of the budget itself sets it back)."""
+    from actions import live_names
+
+    monkeypatch.setattr(live_names, "LOOKUP_SECONDS", 30.0)
+
+
+@pytest.fixture(autouse=True)
+def action_server_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The channels ask whether the action server is up when Rasa answered nothing; in-process tests have no
+    action server, so it counts as up (tests of the "down" answer replace the probe)."""
+    from connector import guard
+
+    async def reachable() -> bool:
+        return True
+
+    monkeypatch.setattr(guard.action_server, "reachable", reachable)
+
+
 def start_sandbox(world_file: Path) -> RunningSandbox:
     world = load_world(world_file)
     sandbox = sandbox_for(world, TEST_CREDENTIALS, ports={"jenkins": 0, "github": 0, "grafana": 0})

@@ -18,14 +18,17 @@ def make_tracker(
     sender: str = "tester",
     metadata: dict | None = None,
 ) -> Tracker:
+    # What a channel that verified the speaker says (the REST channel for a trusted sender, Teams for a
+    # signed activity); a test of an unverified speaker passes verified_identity=False.
+    metadata = {"verified_identity": True, **(metadata or {})}
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": entities or [],
-        "metadata": metadata or {},
+        "metadata": metadata,
     }
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel,
-               "metadata": metadata or {}}]
+               "metadata": metadata}]
     return Tracker(sender, slots or {}, latest, events, False, None, {}, "action_listen")
 
 

@@ -67,8 +67,7 @@ def test_in_a_channel_only_the_requester_confirms_and_it_is_audited(builds: Runn
     channel = "19:ops@thread.tacv2"
     dan = {"user_id": "dan", "user_name": "Dan", "conversation_id": channel}
     paulo = {"user_id": "paulo", "user_name": "Paulo", "conversation_id": channel}
-    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender=channel,
-                   metadata=dan, channel="teams")
+    _, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender=channel, metadata=dan)
     pending = slots[PENDING_SLOT]
     answer, after = say(ActionConfirm(), "yes", sender=channel, slots={PENDING_SLOT: pending}, metadata=paulo)
     assert "Only Dan can confirm" in answer and PENDING_SLOT not in after
@@ -160,11 +159,12 @@ def _history_tracker(text: str, sender: str, pending: dict, between: list[tuple[
     from rasa_sdk import Tracker
 
     def user(who: str, words: str) -> dict:
-        return {"event": "user", "text": words, "metadata": {"user_id": who},
-                "parse_data": {"text": words, "intent": {"name": "x"}, "entities": [], "metadata": {"user_id": who}}}
+        said_by = {"user_id": who, "verified_identity": True}
+        return {"event": "user", "text": words, "metadata": said_by, "input_channel": "rest",
+                "parse_data": {"text": words, "intent": {"name": "x"}, "entities": [], "metadata": said_by}}
 
     latest = {"text": text, "intent": {"name": "affirm", "confidence": 1.0}, "entities": [],
-              "metadata": {"user_id": sender}}
+              "metadata": {"user_id": sender, "verified_identity": True}}
     events = [user(sender, "please trigger a build"), {"event": "slot", "name": PENDING_SLOT, "value": pending},
               *(user(who, words) for who, words in between), user(sender, text)]
     return Tracker(sender, {PENDING_SLOT: pending}, latest, events, False, None, {}, "action_listen")

@@ -31,9 +31,9 @@ def listed_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_members_of_the_tenant_are_admitted(listed_only: Path) -> None:
-    assert refusal_for("19:channel", {"user_id": "bob", "tenant_id": TENANT}) is None
+    assert refusal_for("19:channel", {"user_id": "bob", "tenant_id": TENANT, "verified_identity": True}) is None
     assert refusal_for("19:channel", {"user_id": "aad-x", "user_principal_name": "Gate.Keeper@Contoso.example",
-                                      "tenant_id": TENANT}) is None
+                                      "tenant_id": TENANT, "verified_identity": True}) is None
 
 
 def test_an_unknown_user_is_told_what_is_missing_and_who_has_it(listed_only: Path) -> None:
@@ -49,8 +49,8 @@ def test_another_tenant_is_refused_even_for_a_listed_user(listed_only: Path) -> 
 
 def test_tenants_are_about_teams_users(listed_only: Path) -> None:
     """REST and shell senders have no tenant and are judged by their id; a Teams user without one is refused."""
-    assert refusal_for("bob", {}, "rest") is None
-    assert refusal_for("19:channel", {"user_id": "bob"}, "teams") is not None
+    assert refusal_for("bob", {"verified_identity": True}, "rest") is None
+    assert refusal_for("19:channel", {"user_id": "bob", "verified_identity": True}, "teams") is not None
 
 
 def test_a_broken_access_file_refuses_everyone(listed_only: Path) -> None:
@@ -67,7 +67,8 @@ def test_a_refused_message_never_reaches_rasa(listed_only: Path) -> None:
     gate = admitted(rasa)
     carol, bob = CollectingOutputChannel(), CollectingOutputChannel()
     asyncio.run(gate(UserMessage("build it", carol, "carol", input_channel="rest", metadata={})))
-    asyncio.run(gate(UserMessage("is it green?", bob, "bob", input_channel="rest", metadata={})))
+    asyncio.run(gate(UserMessage("is it green?", bob, "bob", input_channel="rest",
+                                 metadata={"verified_identity": True})))
     assert heard == ["is it green?"]
     assert [m["text"] for m in carol.messages] == [refusal_for("carol", {})]
     assert bob.messages == []
@@ -79,12 +80,20 @@ def test_a_cut_message_is_answered_and_the_cut_is_said(listed_only: Path) -> Non
 
     text, notes = sanitise("is the nightly green? " + "x " * 3000)
     output = CollectingOutputChannel()
-    asyncio.run(admitted(rasa)(UserMessage(text, output, "bob", input_channel="rest", metadata=notes)))
+    asyncio.run(admitted(rasa)(UserMessage(text, output, "bob", input_channel="rest",
+                                           metadata={**notes, "verified_identity": True})))
     assert [m["text"] for m in output.messages] == [
         f"answer to {len(text)}",
         "(Your message was 6,021 characters long; I read only its first 2,000. Ask one thing at a time, or paste "
         "long logs as a link.)"]
     assert notes == {"truncated_from": 6021}  # counted once the spaces at its end are gone
+
+
+def test_a_listed_name_that_no_channel_verified_gets_only_the_default_role(listed_only: Path) -> None:
+    """A REST sender or a forged tracker naming "bob" is not bob (default_role here: none, so refused)."""
+    assert refusal_for("bob", {}, "rest") is not None
+    assert refusal_for("bob", {"verified_identity": False}, "rest") is not None
+    assert refusal_for("bob", {"verified_identity": "yes"}, "rest") is not None  # only a real True counts
 
 
 def test_teams_refuses_a_stranger_politely_over_the_bot_framework(listed_only: Path, teams, fake_bf) -> None:

@@ -6,11 +6,12 @@ import asyncio
 import json
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from connector.guard import MAX_MESSAGE_CHARS, sanitise
-from connector.rest import GuardedRestInput, refuse_malformed
+from connector.rest import GuardedRestInput, RestDoor, refuse_malformed
 
 
 def test_control_characters_and_whitespace() -> None:
@@ -38,12 +39,46 @@ def test_any_text_comes_out_bounded_and_printable(text: str) -> None:
 
 
 def test_rest_channel_drops_spoofed_identity_and_channel() -> None:
-    channel = GuardedRestInput()
+    channel = GuardedRestInput(RestDoor())
     request = SimpleNamespace(json={"sender": "eve", "message": "deploy\x00 prod", "input_channel": "teams",
-                                    "metadata": {"user_id": "paulo", "tenant_id": "t", "locale": "en"}})
+                                    "metadata": {"user_id": "paulo", "tenant_id": "t", "locale": "en",
+                                                 "conversation_id": "19:ops@thread.tacv2", "truncated_from": 9999,
+                                                 "verified_identity": True, "timezone": "Europe/Paris"}})
     assert channel._extract_message(request) == "deploy prod"
     assert channel._extract_input_channel(request) == "rest"
-    assert channel.get_metadata(request) == {"locale": "en"}
+    assert asyncio.run(channel._extract_sender(request)) == "rest:eve"  # never a Teams conversation's id
+    assert channel.get_metadata(request) == {"user_id": "eve", "conversation_id": "rest:eve",
+                                             "verified_identity": True, "timezone": "Europe/Paris"}
+
+
+@pytest.mark.parametrize(("door", "trusted"), [
+    (RestDoor(), True),  # make serve on one machine, loopback only
+    (RestDoor(loopback_only=False), False),  # listening on another address without a token
+    (RestDoor(token="t" * 20), False),  # an integration with the token: its senders are just names
+    (RestDoor(token="t" * 20, trust_sender=True), True),  # ... unless it is declared a trusted integration
+    (RestDoor(token="t" * 20, teams_on=True), False),
+])
+def test_who_a_rest_sender_is_depends_on_the_door(door: RestDoor, trusted: bool) -> None:
+    request = SimpleNamespace(json={"sender": "paulo", "message": "yes"})
+    assert GuardedRestInput(door).get_metadata(request)["verified_identity"] is trusted
+
+
+def test_rest_is_closed_while_teams_is_on_unless_a_token_opens_it() -> None:
+    request = SimpleNamespace(headers={})
+    closed = RestDoor(teams_on=True).refusal(request)
+    assert closed is not None and closed.status == 403 and "OPSBOT_REST_TOKEN" in json.loads(closed.body)["error"]
+    door = RestDoor(token="s3cret-rest-token-0001", teams_on=True)
+    assert door.refusal(SimpleNamespace(headers={})).status == 401
+    assert door.refusal(SimpleNamespace(headers={"Authorization": "Bearer wrong"})).status == 401
+    assert door.refusal(SimpleNamespace(headers={"Authorization": "Bearer s3cret-rest-token-0001"})) is None
+    assert RestDoor().refusal(request) is None
+
+
+def test_rest_refuses_large_and_deeply_nested_bodies_before_parsing() -> None:
+    big = asyncio.run(refuse_malformed(_post(b'{"sender": "x", "message": "' + b"a" * 70_000 + b'"}')))
+    assert big is not None and big.status == 413
+    bomb = asyncio.run(refuse_malformed(_post(b'{"sender": "x", "message": ' + b"[" * 20_000 + b"]" * 20_000 + b"}")))
+    assert bomb is not None and bomb.status == 400 and "nested" in json.loads(bomb.body)["error"]
 
 
 def _post(body: bytes) -> SimpleNamespace:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timezone
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Answer, Ask
-from actions.confirm import EXPIRY_SECONDS, PENDING_SLOT, ActionCancel, ActionConfirm, register
+from actions.confirm import EXPIRY_SECONDS, PENDING_SLOT, ActionCancel, ActionConfirm, Pending, register
 from actions.jenkins import (
     ActionAskJenkinsParameterValue,
     ActionJenkinsBuildStatus,
@@ -24,6 +25,7 @@ from actions.render import Reply
 from actions.services.errors import BackendError, Fault
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
+from tests.clock import at
 from tests.jenkins_support import jenkins_state
 from tests.support import make_tracker, run_action, texts
 
@@ -53,9 +55,13 @@ def access_file(tmp_path, monkeypatch: pytest.MonkeyPatch):
 
 
 
+ROOM = "ops-room"  # one conversation that dan, paulo and adam share (a Teams channel's tracker)
+
+
 def say(action, text: str, slots: dict | None = None, sender: str = "dan", entities: list[dict] | None = None,
         intent: str = "") -> tuple[str, dict]:
-    tracker = make_tracker(text, intent, entities=entities, slots=slots, sender=sender)
+    """`sender` says `text` in the shared conversation ROOM."""
+    tracker = make_tracker(text, intent, entities=entities, slots=slots, sender=ROOM, metadata={"user_id": sender})
     messages, events = run_action(action, tracker)
     return texts(messages), {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
@@ -112,10 +118,16 @@ def test_teams_users_are_told_apart_by_metadata(builds: RunningSandbox) -> None:
     assert "Only Dan can confirm" in texts(messages) and posts(builds) == 0
 
 
+def offer(kind: str, summary: str, params: dict, requester: str = "dan", seconds: float = 60) -> dict:
+    """A pending slot as opsbot makes it (signed, for the conversation ROOM)."""
+    now = time.time()
+    return Pending(kind, summary, params, requester, requester, now + seconds, now, f"rest:{ROOM}").to_slot()
+
+
 def test_an_old_yes_has_expired(builds: RunningSandbox) -> None:
     _, slots = say(ActionJenkinsRunBuild(), "run terraform plan")
-    pending = dict(slots[PENDING_SLOT], expires_at=time.time() - 1)
-    answer, after = say(ActionConfirm(), "yes", slots={PENDING_SLOT: pending}, intent="affirm")
+    with at(datetime.fromtimestamp(time.time() + EXPIRY_SECONDS + 1, timezone.utc)):
+        answer, after = say(ActionConfirm(), "yes", slots={PENDING_SLOT: slots[PENDING_SLOT]}, intent="affirm")
     assert "expired" in answer and after[PENDING_SLOT] is None and posts(builds) == 0
     assert EXPIRY_SECONDS == 300
 
@@ -249,8 +261,7 @@ def test_a_failure_after_the_yes_uses_up_the_offer(builds: RunningSandbox) -> No
         calls.append(pending.summary)
         raise BackendError("Jenkins", Fault.TIMED_OUT)
 
-    pending = {"kind": "test_flaky_change", "summary": "do the flaky thing", "params": {}, "requester": "dan",
-               "requester_name": "dan", "expires_at": time.time() + 60}
+    pending = offer("test_flaky_change", "do the flaky thing", {})
     answer, after = say(ActionConfirm(), "yes", slots={PENDING_SLOT: pending}, intent="affirm")
     assert "Jenkins didn't answer in time" in answer and after[PENDING_SLOT] is None and calls == [
         "do the flaky thing"]
@@ -261,8 +272,7 @@ def test_other_areas_plug_in_their_own_kinds() -> None:
     async def subscribe(pending, ask: Ask) -> Answer:
         return Answer.of(Reply(text=f"subscribed {ask.user_id} to {pending.params['topic']}"), subscribed=True)
 
-    pending = {"kind": "test_subscribe", "summary": "subscribe you", "params": {"topic": "nightly"},
-               "requester": "dan", "requester_name": "dan", "expires_at": time.time() + 60}
+    pending = offer("test_subscribe", "subscribe you", {"topic": "nightly"})
     answer, after = say(ActionConfirm(), "yes", slots={PENDING_SLOT: pending}, intent="affirm")
     assert answer == "subscribed dan to nightly" and after == {PENDING_SLOT: None, "subscribed": True}
 

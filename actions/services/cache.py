@@ -2,16 +2,18 @@
 repositories, dashboards, panels), profiles and revalidatable objects.
 
 An entry is *fresh* for `ttl` seconds. A stale entry stays readable through `entry()` so that a caller can
-revalidate it cheaply (GitHub's ETags: a 304 costs no rate limit) and `touch()` it. `max_entries` bounds the
+revalidate it cheaply (GitHub's ETags: a 304 costs no rate limit) and `touch()` it. `Coalesced` lets identical
+requests in flight share one call (and its result for a short while). `max_entries` bounds the
 cache, least recently used first out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -68,3 +70,30 @@ class TTLCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class Coalesced(Generic[V]):
+    """Identical requests share one backend call: while one is in flight, the same key waits for it (50 people
+    asking "which PRs wait on Adam?" at once cost one search), and its result is reused for `ttl` seconds. A
+    failure is not kept: the next ask tries again."""
+
+    def __init__(self, ttl: float, max_entries: int = 256) -> None:
+        self.cache: TTLCache[V] = TTLCache(ttl, max_entries)
+        self._inflight: dict[Hashable, asyncio.Future[V]] = {}
+
+    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[V]]) -> V:
+        fresh = self.cache.fresh(key)
+        if fresh is not None:
+            return fresh.value
+        future = self._inflight.get(key)
+        if future is None or future.get_loop() is not asyncio.get_running_loop():
+            future = asyncio.ensure_future(fetch())
+            self._inflight[key] = future
+            future.add_done_callback(lambda done: self._settle(key, done))
+        return await asyncio.shield(future)
+
+    def _settle(self, key: Hashable, done: asyncio.Future[V]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled() and done.exception() is None:
+            self.cache.put(key, done.result())

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from actions.services.cache import TTLCache
+from actions.services.cache import Coalesced, TTLCache
 from actions.services.errors import BackendError, Fault, in_thread
 from actions.settings import GitHubSettings, settings
 
@@ -34,6 +34,7 @@ BACKEND = "GitHub"
 NAMES_TTL = 60.0  # repositories, members, labels: names change rarely
 PROFILE_TTL = 3600.0  # display names change even more rarely
 FRESH_SECONDS = 5.0  # a pull request fetched this recently is not asked again (probe, then detail)
+SEARCH_TTL = 30.0  # an identical search (same words, same scope) within this is answered from the last one
 MAX_PAGES = 10
 POOL_SIZE = 4  # PyGithub clients (connections) per service: calls beyond this wait for a free one
 # A GitHub login: letters, digits, hyphens (Enterprise Managed Users add "_shortcode"), at most 39; apps' bots
@@ -387,6 +388,8 @@ class GitHubService:
         self._names: TTLCache[list[dict]] = TTLCache(NAMES_TTL)
         self._profiles: TTLCache[Person | None] = TTLCache(PROFILE_TTL)
         self._pulls: TTLCache[tuple[dict, dict]] = TTLCache(FRESH_SECONDS, max_entries=64)
+        # Searches cost GitHub's search quota (30 a minute): identical ones share a call and its answer briefly.
+        self._searches: Coalesced[SearchPage] = Coalesced(SEARCH_TTL)
 
     # -- plumbing -------------------------------------------------------------------------------------
     def _new_client(self):
@@ -543,7 +546,7 @@ class GitHubService:
             ) for i in results.get_page(0)[:limit]]
             return SearchPage(items, results.totalCount, query, search_url(scope, query, "pullrequests", web_base))
 
-        return await self._call("search", fetch)
+        return await self._searches.get(("pulls", query, limit, web_base), lambda: self._call("search", fetch))
 
     async def search_issues(self, scope: Scope, wanted: IssueFilter, web_base: str, limit: int = 10) -> SearchPage:
         query = issue_query(scope, wanted)
@@ -553,7 +556,7 @@ class GitHubService:
             items = [_issue_summary(i, False) for i in results.get_page(0)[:limit]]
             return SearchPage(items, results.totalCount, query, search_url(scope, query, "issues", web_base))
 
-        return await self._call("search", fetch)
+        return await self._searches.get(("issues", query, limit, web_base), lambda: self._call("search", fetch))
 
     async def issue(self, repo: Repo, number: int) -> IssueSummary | None:
         def fetch() -> IssueSummary | None:

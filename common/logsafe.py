@@ -1,8 +1,10 @@
 """Secrets never reach a log line: every log record is redacted as it is created.
 
-Installed once per process by `install()` (the action server does it on import of `actions`). The
-configured tokens and passwords (actions.settings, and any TEAMS_APP_PASSWORD) and anything shaped like a
-bearer token or a JWT are replaced by `***`.
+Installed explicitly, once per process, by each entry point (the action server `python -m actions`, the
+Rasa server's channels when Rasa loads them, the notifier). What is a secret is derived from the settings'
+names, not listed by hand: the value of every environment variable whose name ends in TOKEN, PASSWORD,
+SECRET or KEY (JENKINS_API_TOKEN, OPSBOT_DB_PASSWORD, GRAFANA_WEBHOOK_PASSWORD, TEAMS_APP_PASSWORD, ...), and
+anything shaped like a bearer token, a JWT or a GitHub/Grafana token, is replaced by `***`.
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ _PATTERNS = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "***"),
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{8,}|glsa_[A-Za-z0-9_]{8,})\b"), "***"),
 ]
-_SECRET_VARIABLES = ("JENKINS_API_TOKEN", "GITHUB_TOKEN", "GRAFANA_TOKEN", "TEAMS_APP_PASSWORD",
-                     "OPSBOT_WEBHOOK_SECRET", "JENKINS_WEBHOOK_SECRET", "GRAFANA_WEBHOOK_TOKEN",
-                     "GITHUB_WEBHOOK_SECRET")
+# A setting holds a secret when its name says so (the one rule every opsbot setting follows).
+SECRET_NAME = re.compile(r"(?:TOKEN|PASSWORD|SECRET|_KEY)$")
 _installed = False
 
 
+def is_secret_setting(name: str) -> bool:
+    return bool(SECRET_NAME.search(name.upper()))
+
+
 def configured_secrets() -> list[str]:
-    return [value for name in _SECRET_VARIABLES if len(value := os.environ.get(name, "").strip()) >= 4]
+    """The values of every secret setting in the environment (longest first, so none is half-replaced)."""
+    values = {value for name, raw in os.environ.items()
+              if is_secret_setting(name) and len(value := raw.strip()) >= 4}
+    return sorted(values, key=len, reverse=True)
 
 
 def redact(text: str) -> str:
@@ -37,7 +45,7 @@ def redact(text: str) -> str:
 
 
 def install() -> None:
-    """Wrap the log record factory so that message, arguments and traceback are redacted."""
+    """Wrap the log record factory so that message, arguments and traceback are redacted. Idempotent."""
     global _installed
     if _installed:
         return
