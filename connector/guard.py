@@ -152,3 +152,4 @@ def cap_server_body(blueprint: Blueprint) -> None:
     @blueprint.listener("before_server_start")
     async def cap(app: Any, _loop: Any) -> None:
         app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), MAX_SERVER_BODY)
+        app.config.FALLBACK_ERROR_FORMAT = "json"  # a 413 or 404 is JSON for API clients, not an HTML page

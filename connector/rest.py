@@ -82,12 +82,12 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(admitted(on_new_message))
-        blueprint.middleware(self.refuse_unwelcome, "request")
+        blueprint.middleware("request")(self.refuse_unwelcome)  # (Sanic ignores `middleware(f, "request")`)
         cap_server_body(blueprint)
         return blueprint
 
     async def refuse_unwelcome(self, request: Request) -> HTTPResponse | None:
-        if request.method != "POST" or not request.path.endswith("/webhook"):
+        if not _is_rest_message(request):
             return None
         return self.door.refusal(request) or await refuse_malformed(request)
 
@@ -113,11 +113,16 @@ class GuardedRestInput(RestInput):
         return metadata
 
 
+def _is_rest_message(request: Request) -> bool:
+    """A POST to this channel's webhook (and not another channel's: a blueprint's middleware may see more)."""
+    return request.method == "POST" and request.path.rstrip("/") == f"/webhooks/{RestInput.name()}/webhook"
+
+
 async def refuse_malformed(request: Request) -> HTTPResponse | None:
     """A message must be a JSON object (at most MAX_BODY["rest"] bytes, not nested deep) with a non-empty
     string `sender`: without one, Rasa would answer every such client in one shared conversation; a body that
     isn't JSON would get Sanic's HTML page."""
-    if request.method != "POST" or not request.path.endswith("/webhook"):
+    if not _is_rest_message(request):
         return None
     try:
         body = jsonbody.parse(request.body, MAX_BODY["rest"])

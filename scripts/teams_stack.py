@@ -117,7 +117,7 @@ class Stack:
         env = self.environment()
         endpoints = Path(self._tmp.name) / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-                             '  headers:\n    Authorization: "Bearer ${OPSBOT_ACTIONS_TOKEN}"\n')
+                             '  headers:\n    Authorization: Bearer ${OPSBOT_ACTIONS_TOKEN}\n')
         if self.with_actions:
             spawned = time.monotonic()
             actions = self._spawn([str(BIN / "python"), "-m", "actions", "--port", str(self.actions_port)],

@@ -5,11 +5,16 @@ before any test module is imported: `make test-clock` runs the suite at a mornin
 and the daylight-saving nights, in several machine time zones, so no test depends on when or where it runs.
 `at(moment)` moves one block of a test to another moment (not ticking). The sandbox's relative times
 ("ago: 40m") and the answers' time words follow, since both read `time.time()` / `datetime.now()`.
+Tests that talk to servers in other processes (tests/e2e, tests/security: tokens they sign must be valid on
+the real clock there) run in `real_time()`, set up by their folder's conftest.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import time_machine
@@ -25,11 +30,38 @@ def run_moment() -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def start_run_clock() -> time_machine.travel:
+_run_clock: time_machine.travel | None = None
+
+
+def start_run_clock() -> None:
     """Travel to the run's moment, ticking from there (every thread of the process follows)."""
-    travel = time_machine.travel(run_moment(), tick=True)
-    travel.start()
-    return travel
+    global _run_clock
+    _run_clock = time_machine.travel(run_moment(), tick=True)
+    _run_clock.start()
+
+
+def stop_run_clock() -> None:
+    global _run_clock
+    if _run_clock is not None:
+        _run_clock.stop()
+        _run_clock = None
+
+
+@contextmanager
+def real_time() -> Iterator[None]:
+    """The machine's own clock inside the block; afterwards the run's clock goes on where it would have been."""
+    global _run_clock
+    if _run_clock is None:
+        yield
+        return
+    travelled, began = time.time(), time.monotonic()
+    stop_run_clock()
+    try:
+        yield
+    finally:
+        resume = datetime.fromtimestamp(travelled + time.monotonic() - began, timezone.utc)
+        _run_clock = time_machine.travel(resume, tick=True)
+        _run_clock.start()
 
 
 def at(moment: str | datetime) -> time_machine.travel:

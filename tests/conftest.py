@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from actions import settings as settings_module
 from sandbox.server import Credentials, RunningSandbox
 from sandbox.services import sandbox_for
 from sandbox.world import load_world
-from tests.clock import start_run_clock
+from tests.clock import start_run_clock, stop_run_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 WORLDS = ROOT / "sandbox" / "worlds"
@@ -28,17 +27,12 @@ TEST_CREDENTIALS = Credentials(
 )
 
 
-_run_clock: time_machine.travel | None = None
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    global _run_clock
-    _run_clock = start_run_clock()
+    start_run_clock()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _run_clock is not None:
-        _run_clock.stop()
+    stop_run_clock()
 
 
 @pytest.fixture(autouse=True)

@@ -101,3 +101,15 @@ def test_rest_lets_a_well_formed_message_and_other_routes_through() -> None:
     assert asyncio.run(refuse_malformed(_post(b'{"sender": "dan", "message": "hi"}'))) is None
     health = SimpleNamespace(method="GET", path="/webhooks/rest/", body=b"")
     assert asyncio.run(refuse_malformed(health)) is None
+
+
+def test_the_rest_door_is_really_installed_on_the_blueprint() -> None:
+    """Sanic silently ignores `blueprint.middleware(f, "request")`: the door must be registered for real."""
+    channel = GuardedRestInput(RestDoor(teams_on=True))
+
+    async def on_new_message(_message) -> None:
+        return None
+
+    blueprint = channel.blueprint(on_new_message)
+    registered = [(m.middleware, m.attach_to) for m in blueprint._future_middleware]
+    assert (channel.refuse_unwelcome, "request") in registered
