@@ -90,10 +90,12 @@ def test_a_forged_request_is_refused(served: Stack) -> None:
     assert answer.status_code == 401
 
 
-def test_rest_still_answers(served: Stack) -> None:
+def test_rest_is_closed_while_teams_is_on(served: Stack) -> None:
+    """Beside Teams, REST would let anyone name any sender: closed unless OPSBOT_REST_TOKEN opens it
+    (tests/security opens it and attacks it)."""
     answer = requests.post("http://127.0.0.1:5005/webhooks/rest/webhook",
                            json={"sender": visitor(), "message": "hi"}, timeout=30)
-    assert answer.ok and "opsbot" in answer.json()[0]["text"]
+    assert answer.status_code == 403 and "OPSBOT_REST_TOKEN" in answer.json()["error"]
 
 
 def test_an_unknown_user_is_refused_politely(served: Stack) -> None:
