@@ -24,12 +24,24 @@ import yaml
 
 PERMISSIONS = ("read", "build", "build_protected", "subscribe", "admin")
 TENANT_CHANNELS = frozenset({"teams"})  # channels whose users always belong to a tenant
-TRUSTED_LOCAL_CHANNELS = frozenset({"cmdline"})  # `make demo`'s shell: the person at this machine
+# Channels whose `verified_identity` opsbot sets itself (connector/teams.py, connector/rest.py): on any other
+# channel a client could write it.
+VERIFYING_CHANNELS = frozenset({"teams", "rest"})
+# `make demo`'s shell (Rasa's own cmdline channel, which passes its client's metadata through): its one user
+# is OPSBOT_SHELL_USER, which scripts/run.sh sets for the demo only; nobody else on that channel is verified.
+SHELL_CHANNEL = "cmdline"
 DEFAULT_ACCESS_FILE = Path(__file__).resolve().parent.parent / "access.yml"
 
 
 class AccessFileError(ValueError):
     """access.yml is malformed; the message names the field."""
+
+
+def _verified(sender: str, metadata: dict, channel: str) -> bool:
+    if channel in VERIFYING_CHANNELS:
+        return metadata.get("verified_identity") is True
+    shell_user = os.environ.get("OPSBOT_SHELL_USER", "").strip()
+    return channel == SHELL_CHANNEL and bool(shell_user) and sender == shell_user and not metadata.get("user_id")
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,13 @@ class Identity:
             tenant_id=str(metadata.get("tenant_id") or ""),
             groups=tuple(str(g) for g in groups) if isinstance(groups, list | tuple) else (),
             channel=channel,
-            verified=metadata.get("verified_identity") is True or channel in TRUSTED_LOCAL_CHANNELS,
+            verified=_verified(sender, metadata, channel),
         )
+
+    @property
+    def audit_name(self) -> str:
+        """Who, as the audit log says it: an unverified name is marked as such (anyone could have typed it)."""
+        return self.user_id if self.verified else f"unverified:{self.user_id}"
 
     @property
     def has_tenant(self) -> bool:
@@ -141,8 +158,9 @@ class AccessPolicy:
         return found
 
     def is_protected(self, job: str) -> bool:
-        return any(fnmatch.fnmatchcase(job, pattern) or fnmatch.fnmatchcase(job.rsplit("/", 1)[-1], pattern)
-                   for pattern in self.protected_jobs)
+        """Whether `job` (its full or its short name, in any case) matches a protected pattern."""
+        names = (job.lower(), job.rsplit("/", 1)[-1].lower())
+        return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in self.protected_jobs for name in names)
 
     def holders(self, permission: str) -> tuple[str, ...]:
         return tuple(sorted(role for role, permissions in self.roles.items() if permission in permissions))

@@ -28,6 +28,7 @@ target against the live backend again before it changes anything.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -106,7 +107,8 @@ class Pending:
             )
         except (KeyError, TypeError, ValueError):
             return None
-        if not hmac.compare_digest(str(value.get("signature") or ""), pending.signature()):
+        given = str(value.get("signature") or "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, pending.signature().encode("ascii")):
             logger.warning("a pending offer with a bad signature was refused (kind %s)", pending.kind)
             return None
         return pending
@@ -155,8 +157,9 @@ def where(ask: Ask) -> str:
 
 
 def log_decision(ask: Ask, what: str, params: dict[str, Any], decision: str, result: str = "") -> None:
-    """One audit line for a change asked for in this conversation."""
-    audit.record(who=ask.user_id, where=where(ask), channel=ask.channel, what=what, parameters=params,
+    """One audit line for a change asked for in this conversation (an unverified name is marked so)."""
+    who = Identity.from_metadata(ask.sender, ask.metadata, ask.channel).audit_name
+    audit.record(who=who, where=where(ask), channel=ask.channel, what=what, parameters=params,
                  decision=decision, result=result)
 
 
@@ -334,7 +337,16 @@ class ActionConfirm(Action):
             return []
         # The offer is used up whatever happens next: a timeout after Jenkins queued the build must not let a
         # second "yes" queue it twice, nor may two quick "yes" handled by two servers (common.once).
-        if not once.shared().first(f"offer|{pending.signature()}", max(pending.expires_at - time.time(), 1) + 60):
+        try:
+            first = await asyncio.to_thread(once.shared().first, f"offer|{pending.signature()}",
+                                            max(pending.expires_at - time.time(), 1) + 60, True)
+        except once.Unsure:
+            log_decision(ask, pending.summary, pending.params, "refused", "cannot check it runs once (Redis down)")
+            send(dispatcher, tracker, _text_reply(f"I can't make sure this runs only once right now (my shared store "
+                                                  f"is down), so I didn't {summary}. Say yes again in a minute.",
+                                                  "warning", "Not run"))
+            return []
+        if not first:
             log_decision(ask, pending.summary, pending.params, "refused", "already confirmed")
             send(dispatcher, tracker, _text_reply(f"That was already confirmed, so I won't {summary} a second time.",
                                                   "neutral", "Already done"))

@@ -53,13 +53,16 @@ def action_endpoint() -> str:
 
 
 def bearer_matches(header: str | None, secret: str) -> bool:
-    """True when `header` is `Bearer <secret>` (compared in constant time); never for an empty secret."""
-    if not secret or not header or not header.startswith("Bearer "):
+    """True when `header` is `Bearer <secret>` (the scheme in any case; the secret compared in constant time);
+    never for an empty secret."""
+    scheme, _, given = (header or "").partition(" ")
+    if not secret or scheme.lower() != "bearer":
         return False
-    return hmac.compare_digest(header[7:].strip().encode(), secret.encode())
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), secret.encode("utf-8"))
 
 
 def derived_key(purpose: str) -> bytes:
-    """A key for `purpose` derived from the actions token (empty when there is none)."""
-    token = actions_token()
+    """A key for `purpose` derived from OPSBOT_OFFER_KEY (held by the action servers alone), else from the actions
+    token; empty when there is neither."""
+    token = os.environ.get("OPSBOT_OFFER_KEY", "").strip() or actions_token()
     return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).digest() if token else b""

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 PREFIX = "opsbot:once:"
 
 
+class Unsure(RuntimeError):
+    """Whether this is the first time could not be checked (Redis is configured but down)."""
+
+
 class Once:
     def __init__(self, size: int = 16_384, redis_client: Any = None) -> None:
         self.size = size
@@ -29,14 +33,17 @@ class Once:
         self._lock = threading.Lock()
         self._redis = redis_client if redis_client is not None else _redis_from_env()
 
-    def first(self, key: str, ttl: float) -> bool:
-        """True the first time `key` is claimed within `ttl` seconds (anywhere, with Redis); False after."""
+    def first(self, key: str, ttl: float, fail_closed: bool = False) -> bool:
+        """True the first time `key` is claimed within `ttl` seconds (anywhere, with Redis); False after. When
+        Redis does not answer: this process's memory decides, or, with `fail_closed` (what must never happen
+        twice, like a confirmed change), `Unsure` is raised."""
         if self._redis is not None:
             try:
                 return bool(self._redis.set(PREFIX + key, "1", nx=True, ex=max(1, int(ttl))))
-            except Exception as error:  # Redis down: fall back to this process's memory
-                logger.error("once: Redis did not answer (%s); de-duplicating in this process only",
-                             type(error).__name__)
+            except Exception as error:  # Redis down
+                logger.error("once: Redis did not answer (%s)", type(error).__name__)
+                if fail_closed:
+                    raise Unsure(key) from error
         now = time.monotonic()
         with self._lock:
             expires = self._seen.get(key)

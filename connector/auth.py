@@ -160,10 +160,14 @@ def _token_from_header(auth_header: str | None) -> str:
     return token
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def tenant_of(activity: dict[str, Any]) -> str:
-    channel_data = activity.get("channelData") or {}
-    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data, dict) else None
-    return str(tenant or (activity.get("conversation") or {}).get("tenantId") or "")
+    """The activity's tenant id ("" when absent or of an odd shape: never an exception)."""
+    tenant = _mapping(_mapping(activity.get("channelData")).get("tenant")).get("id")
+    return str(tenant or _mapping(activity.get("conversation")).get("tenantId") or "")
 
 
 class Authenticator:

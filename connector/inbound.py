@@ -94,7 +94,8 @@ class RecentActivities:
         activity_id = activity.get("id")
         if not activity_id:
             return False
-        conversation = str((activity.get("conversation") or {}).get("id"))
+        conversation = activity.get("conversation")
+        conversation = str(conversation.get("id") if isinstance(conversation, dict) else "")
         return not self.once.first(f"teams-activity|{conversation}|{activity_id}", self.DEDUP_SECONDS)
 
 

@@ -55,7 +55,15 @@ class MemberDirectory:
 
     async def _lookup(self, key: str, turn: inbound.Turn, user: str) -> str | None:
         try:
-            account = await self.connector.member(turn.service_url, members_conversation(turn.metadata), user)
+            where = members_conversation(turn.metadata)
+            try:
+                account = await self.connector.member(turn.service_url, where, user)
+            except OutboundError as error:
+                chat = str(turn.metadata.get("conversation_id") or "").split(";", 1)[0]
+                if error.status != 404 or where == chat:
+                    raise
+                # A shared channel's guest is not a member of the host team: ask the channel itself.
+                account = await self.connector.member(turn.service_url, chat, user)
             upn = str((account or {}).get("userPrincipalName") or "") or None
             expires = self.clock() + self.ttl
         except OutboundError as error:

@@ -7,8 +7,12 @@ production", threat model):
   sender is treated as an unknown person (access.yml's `default_role`, read-only by default), unless
   OPSBOT_REST_TRUST_SENDER=true says the one client holding the token is a trusted integration that names
   its users truthfully.
-- Without a token and without Teams (`make serve` on one machine), the sender is trusted only while every
-  server listens on loopback (OPSBOT_BIND); bound to another address, senders get `default_role`.
+- Without a token and without Teams (`make serve` on one machine), the sender is trusted only for a request
+  that comes from this machine itself: a loopback peer, a loopback Host (no DNS rebinding), no proxy's
+  forwarding headers, and no browser's cross-site marks (Origin, Sec-Fetch-Site): a web page the developer
+  visits cannot post as the release manager. Anything else gets `default_role`.
+- OPSBOT_REST_TRUST_SENDER=true (a trusted integration) needs OPSBOT_REST_TOKEN (at least 16 characters): the
+  REST channel refuses to start with one and not the other.
 The conversation is `rest:<sender>`: a REST client can never write into a Teams conversation (whose ids never
 start with `rest:`). Of the client's metadata only `timezone` is kept; everything else (identity,
 conversation ids, a forged "your message was cut" note) is dropped. A body over MAX_BODY["rest"] is refused
@@ -21,6 +25,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -33,6 +38,8 @@ from common.doors import MAX_BODY, bearer_matches, bind_address, is_loopback
 from connector.guard import admitted, cap_server_body, sanitise
 
 CONVERSATION_PREFIX = "rest:"
+MIN_TOKEN_CHARS = 16
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 CLIENT_METADATA_KEYS = frozenset({"timezone"})  # what a REST client may tell about itself
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -57,12 +64,20 @@ class RestDoor:
     def open(self) -> bool:
         return bool(self.token) or not self.teams_on
 
-    @property
-    def senders_trusted(self) -> bool:
+    def __post_init__(self) -> None:
+        if self.token and len(self.token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"OPSBOT_REST_TOKEN must be at least {MIN_TOKEN_CHARS} characters")
+        if self.trust_sender and not self.token:
+            raise ValueError("OPSBOT_REST_TRUST_SENDER=true needs OPSBOT_REST_TOKEN: only the integration holding "
+                             "the token may name its users")
+
+    def senders_trusted(self, request: Any = None) -> bool:
         """Whether a sender id is the person (their roles apply) or just a name (default_role only)."""
-        if self.trust_sender:
-            return True
-        return not self.token and not self.teams_on and self.loopback_only
+        if self.token:
+            return self.trust_sender
+        if self.teams_on or not self.loopback_only:
+            return False
+        return request is None or from_this_machine(request)
 
     def refusal(self, request: Request) -> HTTPResponse | None:
         """The answer to a request that may not come in (None: it may)."""
@@ -109,8 +124,24 @@ class GuardedRestInput(RestInput):
         _text, notes = sanitise(body.get("message"))
         metadata.update(notes)
         metadata.update({"user_id": str(body.get("sender")), "conversation_id": CONVERSATION_PREFIX +
-                         str(body.get("sender")), "verified_identity": self.door.senders_trusted})
+                         str(body.get("sender")), "verified_identity": self.door.senders_trusted(request)})
         return metadata
+
+
+def from_this_machine(request: Any) -> bool:
+    """A request a process on this machine sent directly: loopback peer and Host, not forwarded by a proxy, not
+    sent by a browser on behalf of a page (browsers mark cross-origin requests with Origin / Sec-Fetch-*)."""
+    headers = request.headers
+    peer = getattr(getattr(request, "conn_info", None), "client_ip", "") or getattr(request, "ip", "")
+    try:
+        host = urlsplit("//" + str(headers.get("host") or "localhost")).hostname or ""
+    except ValueError:
+        return False
+    if not is_loopback(str(peer)) or not is_loopback(host):
+        return False
+    if any(headers.get(name) for name in FORWARDING_HEADERS):
+        return False
+    return not headers.get("origin") and headers.get("sec-fetch-site", "none") in ("none", "same-origin")
 
 
 def _is_rest_message(request: Request) -> bool:

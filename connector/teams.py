@@ -143,7 +143,7 @@ class TeamsInput(InputChannel):
         except AuthError as error:
             logger.warning("Teams: refused a request (%d): %s", error.status, error.reason)
             return error.status, {"error": "unauthorized" if error.status == 401 else "forbidden"}
-        if self.recent.seen_before(activity):
+        if await asyncio.to_thread(self.recent.seen_before, activity):  # Redis, when shared, is a network call
             return 200, None
         routed = inbound.route(activity, self.config)
         if routed.ignored:

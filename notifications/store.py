@@ -134,14 +134,30 @@ class OutboxRow:
 _CLAIMERS: dict[str, bool] = {}
 
 
+def _pid_namespace() -> str:
+    """This process's PID namespace ("" where /proc does not say): pids mean something only within one."""
+    try:
+        return os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return ""
+
+
+def claimer_id() -> str:
+    """`host:pid:random:pid-namespace` for a new store's claims."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}:{_pid_namespace()}"
+
+
 def _dead_here(claimer: str) -> bool:
-    """A claimer (`host:pid:id`) on this host whose process is gone: it crashed mid-post, so its rows need not
-    wait for their lease. (In a container the new process may have the dead one's pid: a pid that is ours but
-    an id this process never made is dead too.)"""
-    host, _, rest = claimer.partition(":")
-    pid_text, _, _ = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    """A claimer on this host and in this PID namespace whose process is gone: it crashed mid-post, so its rows
+    need not wait for their lease. (In a container the new process may have the dead one's pid: a pid that is
+    ours but an id this process never made is dead too.) Containers that share a host name but not a PID
+    namespace cannot tell each other's pids: their claims wait for the lease."""
+    parts = claimer.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
+    if not parts[3] or parts[3] != _pid_namespace():
+        return False
+    pid_text = parts[1]
     pid = int(pid_text)
     if pid == os.getpid():
         return claimer not in _CLAIMERS
@@ -164,7 +180,7 @@ class NotifyStore:
         self.where = str(self.path)
         self.clock = clock
         self.lease_seconds = lease_seconds
-        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.claimer = claimer_id()
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 

@@ -91,13 +91,17 @@ fi
 
 # The shell's user sits at this machine: its answers speak in the machine's time zone unless OPSBOT_TIMEZONE
 # says otherwise (Teams users' zones come with their messages; otherwise answers speak OPSBOT_TIMEZONE or UTC).
+# The shell chat's one user (Rasa's cmdline channel passes its client's words through): only this sender id is a
+# person there (access.yml lists "demo" as a builder); see actions/access.py.
+if [ "$mode" = demo ]; then export OPSBOT_SHELL_USER=${OPSBOT_SHELL_USER:-demo}; fi
 if [ "$mode" = demo ] && [ -z "${OPSBOT_TIMEZONE:-}" ]; then
   OPSBOT_TIMEZONE=$(.venv/bin/python -c 'import tzlocal; print(tzlocal.get_localzone_name() or "")' 2>/dev/null || true)
   export OPSBOT_TIMEZONE
 fi
 
 if [ "$mode" != rasa ]; then
-  .venv/bin/python -m actions --port 5055 >"$logs/actions.log" 2>&1 &
+  # Beside the Rasa server on this machine: always on loopback, whatever OPSBOT_BIND says for Rasa.
+  OPSBOT_BIND=127.0.0.1 .venv/bin/python -m actions --port 5055 >"$logs/actions.log" 2>&1 &
   pids+=($!)
   wait_for http://127.0.0.1:5055/health "action server" 90
 fi
@@ -117,12 +121,12 @@ case "$mode" in
     # Notifications: the shell chat opens no other channel, so the webhook receivers run beside it and print
     # what they deliver to this (non-Teams) conversation in this terminal ("notify me when petclinic-build
     # finishes", then "build petclinic-build on branch main" and "yes").
-    .venv/bin/python -m notifications --port 5006 --console 2>"$logs/notify.log" &
+    .venv/bin/python -m notifications --host 127.0.0.1 --port 5006 --console 2>"$logs/notify.log" &
     pids+=($!)
     wait_for http://127.0.0.1:5006/webhooks/notify/ notifier 30
     echo "Loading the model (about 20 s; logs in $logs/). Then try \"what can you do?\"; /stop leaves."
     # Rasa's start-up chatter and library warnings go to the log, the conversation stays readable.
-    if ! .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints "$endpoints" --conversation-id demo \
+    if ! .venv/bin/rasa shell --model models/opsbot.tar.gz --endpoints "$endpoints" --conversation-id "$OPSBOT_SHELL_USER" \
       --interface 127.0.0.1 2>"$logs/shell.log"; then
       echo "The chat stopped with an error; see $logs/shell.log" >&2
       exit 1

@@ -31,9 +31,10 @@ def listed_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_members_of_the_tenant_are_admitted(listed_only: Path) -> None:
-    assert refusal_for("19:channel", {"user_id": "bob", "tenant_id": TENANT, "verified_identity": True}) is None
+    assert refusal_for("19:channel", {"user_id": "bob", "tenant_id": TENANT, "verified_identity": True},
+                       "teams") is None
     assert refusal_for("19:channel", {"user_id": "aad-x", "user_principal_name": "Gate.Keeper@Contoso.example",
-                                      "tenant_id": TENANT, "verified_identity": True}) is None
+                                      "tenant_id": TENANT, "verified_identity": True}, "teams") is None
 
 
 def test_an_unknown_user_is_told_what_is_missing_and_who_has_it(listed_only: Path) -> None:
@@ -94,6 +95,8 @@ def test_a_listed_name_that_no_channel_verified_gets_only_the_default_role(liste
     assert refusal_for("bob", {}, "rest") is not None
     assert refusal_for("bob", {"verified_identity": False}, "rest") is not None
     assert refusal_for("bob", {"verified_identity": "yes"}, "rest") is not None  # only a real True counts
+    assert refusal_for("bob", {"verified_identity": True}, "socketio") is not None  # a channel that can't verify
+    assert refusal_for("bob", {}, "cmdline") is not None  # the shell, outside make demo
 
 
 def test_teams_refuses_a_stranger_politely_over_the_bot_framework(listed_only: Path, teams, fake_bf) -> None:

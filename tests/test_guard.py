@@ -40,15 +40,22 @@ def test_any_text_comes_out_bounded_and_printable(text: str) -> None:
 
 def test_rest_channel_drops_spoofed_identity_and_channel() -> None:
     channel = GuardedRestInput(RestDoor())
-    request = SimpleNamespace(json={"sender": "eve", "message": "deploy\x00 prod", "input_channel": "teams",
-                                    "metadata": {"user_id": "paulo", "tenant_id": "t", "locale": "en",
-                                                 "conversation_id": "19:ops@thread.tacv2", "truncated_from": 9999,
-                                                 "verified_identity": True, "timezone": "Europe/Paris"}})
+    request = local(json={"sender": "eve", "message": "deploy\x00 prod", "input_channel": "teams",
+                          "metadata": {"user_id": "paulo", "tenant_id": "t", "locale": "en",
+                                       "conversation_id": "19:ops@thread.tacv2", "truncated_from": 9999,
+                                       "verified_identity": True, "timezone": "Europe/Paris"}})
     assert channel._extract_message(request) == "deploy prod"
     assert channel._extract_input_channel(request) == "rest"
     assert asyncio.run(channel._extract_sender(request)) == "rest:eve"  # never a Teams conversation's id
     assert channel.get_metadata(request) == {"user_id": "eve", "conversation_id": "rest:eve",
                                              "verified_identity": True, "timezone": "Europe/Paris"}
+
+
+def local(**fields) -> SimpleNamespace:
+    """A request as curl on this machine sends it."""
+    headers = {"host": "127.0.0.1:5005", **fields.pop("headers", {})}
+    return SimpleNamespace(headers=headers, conn_info=SimpleNamespace(client_ip=fields.pop("peer", "127.0.0.1")),
+                           **fields)
 
 
 @pytest.mark.parametrize(("door", "trusted"), [
@@ -59,18 +66,42 @@ def test_rest_channel_drops_spoofed_identity_and_channel() -> None:
     (RestDoor(token="t" * 20, teams_on=True), False),
 ])
 def test_who_a_rest_sender_is_depends_on_the_door(door: RestDoor, trusted: bool) -> None:
-    request = SimpleNamespace(json={"sender": "paulo", "message": "yes"})
+    request = local(json={"sender": "paulo", "message": "yes"})
     assert GuardedRestInput(door).get_metadata(request)["verified_identity"] is trusted
 
 
+@pytest.mark.parametrize(("request_fields", "trusted"), [
+    ({}, True),  # curl on this machine
+    ({"headers": {"host": "localhost:5005"}}, True),
+    ({"headers": {"host": "[::1]:5005"}}, True),
+    ({"headers": {"origin": "https://evil.example"}}, False),  # a web page's fetch()
+    ({"headers": {"origin": "null"}}, False),  # a sandboxed page
+    ({"headers": {"sec-fetch-site": "cross-site"}}, False),
+    ({"headers": {"host": "rebound.evil.example:5005"}}, False),  # DNS rebinding
+    ({"headers": {"x-forwarded-for": "203.0.113.9"}}, False),  # a proxy on this machine forwarding
+    ({"peer": "192.0.2.10"}, False),  # another machine
+])
+def test_on_loopback_only_this_machine_itself_names_the_sender(request_fields: dict, trusted: bool) -> None:
+    request = local(json={"sender": "paulo", "message": "yes"}, **request_fields)
+    assert GuardedRestInput(RestDoor()).get_metadata(request)["verified_identity"] is trusted
+
+
+def test_a_trusted_integration_needs_a_long_enough_token() -> None:
+    with pytest.raises(ValueError, match="needs OPSBOT_REST_TOKEN"):
+        RestDoor(trust_sender=True)
+    with pytest.raises(ValueError, match="at least 16"):
+        RestDoor(token="short")
+
+
 def test_rest_is_closed_while_teams_is_on_unless_a_token_opens_it() -> None:
-    request = SimpleNamespace(headers={})
+    request = local()
     closed = RestDoor(teams_on=True).refusal(request)
     assert closed is not None and closed.status == 403 and "OPSBOT_REST_TOKEN" in json.loads(closed.body)["error"]
     door = RestDoor(token="s3cret-rest-token-0001", teams_on=True)
     assert door.refusal(SimpleNamespace(headers={})).status == 401
     assert door.refusal(SimpleNamespace(headers={"Authorization": "Bearer wrong"})).status == 401
     assert door.refusal(SimpleNamespace(headers={"Authorization": "Bearer s3cret-rest-token-0001"})) is None
+    assert door.refusal(SimpleNamespace(headers={"Authorization": "bearer s3cret-rest-token-0001"})) is None
     assert RestDoor().refusal(request) is None
 
 

@@ -164,15 +164,17 @@ def test_once_is_shared_through_redis_and_survives_its_loss() -> None:
             raise ConnectionError("redis down")
 
     alone = once.Once(redis_client=Down())
-    assert alone.first("k", 60) and not alone.first("k", 60)
+    assert alone.first("k", 60) and not alone.first("k", 60)  # a duplicate Teams delivery: memory decides
+    with pytest.raises(once.Unsure):
+        alone.first("offer|abc", 60, fail_closed=True)  # a change: never run twice on a guess
 
 
 # -- bodies --------------------------------------------------------------------------------------------------------
 def test_json_bodies_are_capped_in_size_and_depth_before_parsing() -> None:
     assert jsonbody.parse(b'{"a": [1, {"b": "[[[[[["}]}', 100) == {"a": [1, {"b": "[[[[[["}]}
-    assert jsonbody.nesting_depth(b'{"a": "\\"[[[[", "b": [[]]}') == 3
+    assert jsonbody.nesting_depth(jsonbody.parse(b'{"a": "\\"[[[[", "b": [[]]}', 100)) == 3  # brackets in strings: text
     for body, status in ((b"x" * 101, 413), (b"[" * 65 + b"]" * 65, 400), (b"{not json", 400),
-                         (b"[" * 200_000, 400)):
+                         (b"[" * 200_000, 400), (b'"' + b'\\"' * 30_000, 400)):
         with pytest.raises(jsonbody.BadBody) as error:
             jsonbody.parse(body, 10**6 if status != 413 else 100)
         assert error.value.status == status
@@ -286,11 +288,14 @@ def test_a_failed_call_is_not_kept() -> None:
 def test_a_crashed_process_on_this_host_does_not_hold_its_rows_for_the_lease() -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    host = socket.gethostname()
-    assert notify_store._dead_here(f"{host}:{dead.pid}:abc123")
-    assert not notify_store._dead_here(f"{host}:{os.getppid()}:abc123")  # alive
-    assert notify_store._dead_here(f"{host}:{os.getpid()}:never-made-here")  # a previous life of this pid
-    assert not notify_store._dead_here(f"another-host:{dead.pid}:abc123")  # can't tell: wait for the lease
+    host, namespace = socket.gethostname(), notify_store._pid_namespace()
+    assert notify_store.claimer_id().endswith(f":{namespace}")
+    assert notify_store._dead_here(f"{host}:{dead.pid}:abc123:{namespace}")
+    assert not notify_store._dead_here(f"{host}:{os.getppid()}:abc123:{namespace}")  # alive
+    assert notify_store._dead_here(f"{host}:{os.getpid()}:never-made-here:{namespace}")  # a previous life of this pid
+    assert not notify_store._dead_here(f"another-host:{dead.pid}:abc123:{namespace}")  # can't tell: wait for the lease
+    assert not notify_store._dead_here(f"{host}:{dead.pid}:abc123:4026531999")  # another container's pids
+    assert not notify_store._dead_here(f"{host}:{dead.pid}:abc123")  # a claim from before namespaces were noted
 
 
 # -- secrets -------------------------------------------------------------------------------------------------------
@@ -308,3 +313,26 @@ def test_every_secret_setting_is_redacted_by_its_name(name: str, monkeypatch, ca
 def test_an_ordinary_setting_is_not_redacted(monkeypatch) -> None:
     monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", "300")
     assert logsafe.redact("expires in 300 s") == "expires in 300 s"
+
+
+# -- identities ---------------------------------------------------------------------------------------------------
+def test_the_shell_trusts_its_one_user_only_in_the_demo(monkeypatch) -> None:
+    from actions.access import Identity
+
+    monkeypatch.delenv("OPSBOT_SHELL_USER", raising=False)
+    assert not Identity.from_metadata("demo", {}, "cmdline").verified  # not make demo: nobody
+    monkeypatch.setenv("OPSBOT_SHELL_USER", "demo")
+    assert Identity.from_metadata("demo", {}, "cmdline").verified
+    assert not Identity.from_metadata("paulo", {}, "cmdline").verified  # another local client's sender id
+    assert not Identity.from_metadata("demo", {"user_id": "paulo"}, "cmdline").verified  # or its metadata
+
+
+def test_protected_jobs_match_in_any_case_and_unverified_names_are_marked_in_the_audit() -> None:
+    from actions.access import AccessPolicy, Identity
+
+    policy = AccessPolicy(roles={"builder": {"read", "build"}}, protected_jobs=("*-deploy-prod",))
+    assert policy.is_protected("PetClinic-Deploy-PROD") and policy.is_protected("team/Payments-DEPLOY-prod")
+    assert not policy.is_protected("petclinic-deploy-staging")
+    assert Identity.from_metadata("rest:paulo", {"user_id": "paulo"}, "rest").audit_name == "unverified:paulo"
+    assert Identity.from_metadata("rest:dan", {"user_id": "dan", "verified_identity": True}, "rest"
+                                  ).audit_name == "dan"

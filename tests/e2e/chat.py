@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import requests
 
+from sandbox.botframework import FakeBotFramework
+from sandbox.server import RunningSandbox
 from tests.e2e.serving import LOGS, clean_environment
 
 RASA = "http://127.0.0.1:5005"
@@ -170,6 +174,31 @@ class TeamsChat:
     def submit(self, who: Person, value: dict[str, Any], where: str = "") -> str:
         """A click on a card button: a message activity with `value` and no text."""
         return self.exchange(self.activity(who, None, where, value=value))
+
+
+class TeamsStack:
+    """`make serve` with the Teams channel on, for one test module: its state folder, audit log and output, the
+    fake Bot Framework, and a Teams chat through it."""
+
+    def __init__(self, state: Path, fake: FakeBotFramework) -> None:
+        self.state = state
+        self.fake = fake
+        self.audit = state / "audit.jsonl"
+        self.output = state / "serve.log"
+        self.started = time.time()
+        self.chat = TeamsChat(fake)
+
+
+@contextmanager
+def fake_bot_framework() -> Iterator[FakeBotFramework]:
+    """The fake Bot Framework (keys, tokens, the Bot Connector API) served on a free loopback port."""
+    fake = FakeBotFramework()
+    running = RunningSandbox({"botframework": fake.app()}, "127.0.0.1", {"botframework": 0}).start_in_thread()
+    fake.base_url = running.url("botframework")
+    try:
+        yield fake
+    finally:
+        running.stop_thread()
 
 
 # -- the audit log and the sandbox --------------------------------------------------------------------------------

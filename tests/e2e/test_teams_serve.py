@@ -8,15 +8,12 @@ Needs the trained model; `make test` runs this after training (pytest -m e2e).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from sandbox.botframework import FakeBotFramework, teams_environment
-from sandbox.server import RunningSandbox
+from sandbox.botframework import teams_environment
 from tests.e2e import rules
 from tests.e2e.chat import (
     ABROAD,
@@ -26,10 +23,11 @@ from tests.e2e.chat import (
     TEAMS,
     TENANT,
     Person,
-    TeamsChat,
+    TeamsStack,
     access_file,
     assert_no_secret,
     audit_entries,
+    fake_bot_framework,
     last_decision,
     new_thread,
     stack_environment,
@@ -44,32 +42,20 @@ pytestmark = pytest.mark.e2e
 DEFAULT_SENDER = "6a1b2c3d-0000-4000-8000-00000000a001"
 
 
-class Stack:
-    def __init__(self, state: Path, fake: FakeBotFramework) -> None:
-        self.state = state
-        self.fake = fake
-        self.audit = state / "audit.jsonl"
-        self.output = state / "serve.log"
-        self.started = time.time()
-        self.chat = TeamsChat(fake)
+Stack = TeamsStack
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    fake = FakeBotFramework()
-    running = RunningSandbox({"botframework": fake.app()}, "127.0.0.1", {"botframework": 0}).start_in_thread()
-    fake.base_url = running.url("botframework")
-    stack = Stack(tmp_path_factory.mktemp("teams"), fake)
-    env = stack_environment(stack.state, access_file(extra_readers=(DEFAULT_SENDER,), tenants=(TENANT,)))
-    env.update(teams_environment(fake))
-    # The connector admits both tenants (as a multi-tenant bot would); access.yml allows only ours.
-    env["TEAMS_ALLOWED_TENANTS"] = f"{TENANT},{ABROAD.tenant}"
-    env["TEAMS_STORE_PATH"] = str(stack.state / "teams.db")
-    try:
+    with fake_bot_framework() as fake:
+        stack = Stack(tmp_path_factory.mktemp("teams"), fake)
+        env = stack_environment(stack.state, access_file(extra_readers=(DEFAULT_SENDER,), tenants=(TENANT,)))
+        env.update(teams_environment(fake))
+        # The connector admits both tenants (as a multi-tenant bot would); access.yml allows only ours.
+        env["TEAMS_ALLOWED_TENANTS"] = f"{TENANT},{ABROAD.tenant}"
+        env["TEAMS_STORE_PATH"] = str(stack.state / "teams.db")
         with serving(env, "http://127.0.0.1:5005/webhooks/teams/", stack.output):
             yield stack
-    finally:
-        running.stop_thread()
 
 
 def test_a_teams_message_is_answered_through_the_bot_framework(served: Stack) -> None:

@@ -29,15 +29,15 @@ import pytest
 import requests
 
 from sandbox.botframework import FakeBotFramework, teams_environment
-from sandbox.server import RunningSandbox
 from tests.e2e.chat import (
     RELEASE_MANAGER,
     REST,
     TEAMS,
     TENANT,
     Person,
-    TeamsChat,
+    TeamsStack,
     access_file,
+    fake_bot_framework,
     new_thread,
     stack_environment,
 )
@@ -57,22 +57,21 @@ DEPLOY = f"deploy {PROD} with VERSION=3.2.0 CHANGE_TICKET=CHG-7"
 MALLORY = Person("mallory", "Rose Release", "reader")  # her own AAD id, a release manager's display name
 
 
-class Stack:
+class Stack(TeamsStack):
     def __init__(self, state: Path, fake: FakeBotFramework) -> None:
-        self.state = state
-        self.fake = fake
-        self.audit = state / "audit.jsonl"
-        self.output = state / "serve.log"
-        self.chat = TeamsChat(fake)
+        super().__init__(state, fake)
         self.env: dict[str, str] = {}
-        self.started: list[subprocess.Popen] = []  # processes a test started (stopped with the stack)
+        self.spawned: list[subprocess.Popen] = []  # processes a test started (stopped with the stack)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    fake = FakeBotFramework()
-    running = RunningSandbox({"botframework": fake.app()}, "127.0.0.1", {"botframework": 0}).start_in_thread()
-    fake.base_url = running.url("botframework")
+    with fake_bot_framework() as fake:
+        yield from _served(tmp_path_factory, fake)
+
+
+def _served(tmp_path_factory: pytest.TempPathFactory, fake: FakeBotFramework) -> Iterator[Stack]:
+    """The stack as the README's production section starts it, on the sandbox and the fake Bot Framework."""
     stack = Stack(tmp_path_factory.mktemp("security"), fake)
     members = json.loads(access_file(extra_readers=(MALLORY.key, MALLORY.aad), tenants=(TENANT,)))
     members["default_role"] = "reader"  # as shipped: everyone of the tenant (and any REST sender) may read
@@ -87,10 +86,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         with serving(env, f"{RASA}/webhooks/teams/", stack.output):
             yield stack
     finally:
-        for process in stack.started:
+        for process in stack.spawned:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(30)
-        running.stop_thread()
 
 
 def rest(message: str, sender: str, token: str | None = REST_TOKEN, **extra: object) -> requests.Response:
@@ -285,7 +283,7 @@ def test_7_when_the_action_server_is_down_users_are_told_and_it_recovers(stack: 
     sandbox = {"JENKINS_URL": JENKINS, "JENKINS_USER": "opsbot", "JENKINS_API_TOKEN": "sandbox-jenkins-token",
                "GITHUB_API_URL": GITHUB, "GITHUB_TOKEN": "sandbox-github-token", "GRAFANA_URL": "http://127.0.0.1:8083",
                "GRAFANA_TOKEN": "sandbox-grafana-token"}
-    stack.started.append(subprocess.Popen(
+    stack.spawned.append(subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions", "--port", "5055"], cwd=ROOT,
         env={**stack.env, **sandbox},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
