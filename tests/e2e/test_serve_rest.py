@@ -7,6 +7,7 @@ Needs the trained model; `make test` runs this after training (pytest -m e2e).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,16 @@ def test_a_malformed_request_gets_a_json_error_not_a_page(served: Stack) -> None
     no_sender = requests.post(url, json={"message": "hi"}, timeout=10)
     for answer in (not_json, no_sender):
         assert answer.status_code == 400 and "error" in answer.json()
+
+
+def test_a_web_page_cannot_post_as_the_release_manager(served: Stack) -> None:
+    """A page the developer visits can POST to 127.0.0.1:5005 (a "simple" request needs no CORS preflight); the
+    browser marks it (Origin, Sec-Fetch-Site), and such a sender is just a name: nobody on this access list."""
+    url = "http://127.0.0.1:5005/webhooks/rest/webhook"
+    deploy = {"sender": RELEASE_MANAGER.key, "message": "deploy petclinic-deploy-prod with VERSION=6.6.6 "
+                                                        "CHANGE_TICKET=CHG-666"}
+    for headers in ({"Origin": "https://evil.example", "Content-Type": "text/plain"},
+                    {"Sec-Fetch-Site": "cross-site"}, {"Host": "rebound.evil.example:5005"}):
+        answer = requests.post(url, data=json.dumps(deploy), headers=headers, timeout=60)
+        said = " ".join(reply.get("text", "") for reply in answer.json())
+        assert "Shall I?" not in said and "not on opsbot's access list" in said, said
