@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from connector.rest import CONVERSATION_PREFIX
 from sandbox.world import DEFAULT_WORLD, load_world
 
 RASA_URLS = [url for url in os.environ.get("OPSBOT_SCALE_RASA_URLS", "").split(",") if url]
@@ -62,10 +63,11 @@ def database():
 
 
 def stored_events(sender: str) -> list[tuple[str, str | None, str | None, str]]:
-    """(type, intent, action, data) of every event of the conversation, in the order Rasa stored them."""
+    """(type, intent, action, data) of every event of REST sender `sender`'s conversation (`rest:<sender>`,
+    connector/rest.py), in the order Rasa stored them."""
     with database() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT type_name, intent_name, action_name, data FROM events WHERE sender_id = %s "
-                       "ORDER BY id", (sender,))
+                       "ORDER BY id", (CONVERSATION_PREFIX + sender,))
         return cursor.fetchall()
 
 
