@@ -117,7 +117,7 @@ def test_concurrent_messages_of_one_conversation_are_handled_in_arrival_order() 
 
     sender = f"scale-{uuid.uuid4().hex[:8]}"
     messages = [Sent(0, f"why did {JOB} fail?"), Sent(1, f"is {JOB} green?"), Sent(0, "what can you do?")]
-    lock_key = f"opsbot:lock:{sender}"
+    lock_key = f"opsbot:lock:{CONVERSATION_PREFIX}{sender}"
     red = redis.Redis(host=os.environ["OPSBOT_REDIS_HOST"], port=int(os.environ["OPSBOT_REDIS_PORT"]),
                       db=int(os.environ["OPSBOT_REDIS_DB"]), password=os.environ["OPSBOT_REDIS_PASSWORD"] or None)
 
