@@ -36,6 +36,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes into the project's own state (.opsbot/: the audit log, the notification and Teams
+    stores): each gets private files unless it points them elsewhere itself."""
+    state = tmp_path_factory.mktemp("opsbot-state")
+    monkeypatch.setenv("OPSBOT_AUDIT_LOG", str(state / "audit.jsonl"))
+    monkeypatch.setenv("OPSBOT_NOTIFY_DB", str(state / "notify.db"))
+    monkeypatch.setenv("TEAMS_STORE_PATH", str(state / "teams.db"))
+
+
+@pytest.fixture(autouse=True)
 def patient_name_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     """Help and hints name live jobs and repos, each lookup given LOOKUP_SECONDS (2 s) in production. A busy test
     machine can take longer, and the examples would then stay generic: tests wait longer, so that no test
