@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from common import clock
 
@@ -87,11 +87,6 @@ class TimeRange:
     @property
     def seconds(self) -> float:
         return self.end.timestamp() - self.start.timestamp()
-
-
-def local_zone() -> tzinfo:
-    """The zone ranges are read in: the asker's, else the team's, else UTC (common.clock)."""
-    return clock.zone()
 
 
 def _now(now: datetime | None) -> datetime:
