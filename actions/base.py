@@ -8,7 +8,6 @@ the dispatcher or catches backend errors itself.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,13 +17,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.render import Button, Reply, cards
-from actions.render.errors import explain
-from actions.render.text import clean
-from actions.reply import send
-from actions.resolve import Candidate, Resolution
-from actions.services.errors import BackendError, Fault
-from common import clock
+from actions.send import send
+from backends.fault_replies import explain
+from backends.faults import BackendError, Fault
+from common import cards, clock
+from common.reply import Button, Reply, payload
+from common.resolve import Candidate, Resolution
+from common.text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +88,6 @@ class Answer:
     @classmethod
     def of(cls, reply: Reply, **slots: Any) -> Answer:
         return cls([reply], [SlotSet(name, value) for name, value in slots.items()])
-
-
-def payload(intent: str, **entities: Any) -> str:
-    """A Rasa payload that re-asks `intent` with exact entity values: `/intent{"job": "x"}`."""
-    if not entities:
-        return f"/{intent}"
-    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}"
 
 
 def choose_reply(what: str, resolution: Resolution, intent: str, entity: str, said: str = "") -> Reply:

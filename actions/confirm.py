@@ -44,14 +44,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import audit, ratelimit
-from actions.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from actions.base import Answer, Ask, QuestionAction
-from actions.render import Reply, cards, yes_no
-from actions.render.text import clean, duration
-from actions.reply import send
-from actions.settings import settings
-from common import once
+from actions.send import send
+from common import cards, once
+from common.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from common.doors import derived_key
+from common.reply import Reply, yes_no
+from common.settings import settings
+from common.text import clean, duration
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.capabilities import REFERENCE, by_area
 from actions.live_names import live_names
-from actions.render import Button, Reply, cards
-from actions.render.text import clean
-from actions.reply import send
-from actions.resolve import words
+from actions.send import send
+from common import cards
+from common.reply import Button, Reply
+from common.resolve import words
+from common.text import clean
 
 HELP_BUTTON = Button("What can you do?", "/help")
 

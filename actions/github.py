@@ -18,14 +18,10 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from actions import github_parse as parse
-from actions import timerange
-from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply, payload
-from actions.render import Button, Reply
-from actions.render import github as render
-from actions.render.text import clean
-from actions.resolve import Candidate, Resolution, Resolver, words
-from actions.services.github import (
+from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply
+from backends.github import render
+from backends.github import words as parse
+from backends.github.service import (
     GitHubService,
     IssueFilter,
     Person,
@@ -36,7 +32,11 @@ from actions.services.github import (
     SearchPage,
     service,
 )
-from actions.settings import settings
+from common import timerange
+from common.reply import Button, Reply, payload
+from common.resolve import Candidate, Resolution, Resolver, words
+from common.settings import settings
+from common.text import clean
 
 REPO_SLOT, PR_SLOT, FILTERS_SLOT = "github_repo", "github_pr", "github_filters"
 REPO_ENTITY, NUMBER_ENTITY = "github_repo", "github_number"
@@ -731,7 +731,7 @@ class ActionGithubCommits(GitHubQuestion):
         """"Which commit did it build?", "what changed in build 912?", "who pushed the thing that broke it?"
         right after a Jenkins answer: the commits that Jenkins build built (its change set), linked to the
         repository the job builds. "Broke": the first build of the failure streak. Requests: 1–2 to Jenkins."""
-        from actions.services.jenkins import first_broken, jenkins_service
+        from backends.jenkins.service import first_broken, jenkins_service
 
         jenkins = jenkins_service()
         said = _BUILD_NUMBER.search(ask.text)

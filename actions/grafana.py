@@ -11,14 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from actions import grafana_alerts as alerts
-from actions import timerange
 from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply
-from actions.render import Reply
-from actions.render import grafana as render
-from actions.resolve import Candidate, Resolver, words
-from actions.services.errors import BackendError
-from actions.services.grafana import (
+from backends.faults import BackendError
+from backends.grafana import alerts, render
+from backends.grafana.service import (
     AlertRule,
     Annotation,
     Dashboard,
@@ -29,6 +25,9 @@ from actions.services.grafana import (
     Variable,
     grafana,
 )
+from common import timerange
+from common.reply import Reply
+from common.resolve import Candidate, Resolver, words
 
 PANEL_SLOT = "grafana_panel"
 DASHBOARD_SLOT = "grafana_dashboard"

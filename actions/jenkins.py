@@ -22,26 +22,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.access import AccessPolicy
 from actions.base import Answer, Ask, QuestionAction, choose_reply
 from actions.confirm import PENDING_SLOT, Pending, ask_to_confirm, expiry_minutes, gate, register
-from actions.jenkins_params import (
-    assigned_names,
-    changes,
-    describe,
-    normalise,
-    off_default,
-    plan_build,
-    ref_parameter,
-    single_value,
-)
-from actions.render import Reply
-from actions.render import jenkins as render
-from actions.render.text import clean
-from actions.reply import send
-from actions.resolve import Candidate, Resolution, Resolver, words
-from actions.services.errors import BackendError, Fault
-from actions.services.jenkins import (
+from actions.send import send
+from backends.faults import BackendError, Fault
+from backends.jenkins import render
+from backends.jenkins.service import (
     BACKEND,
     BROKEN,
     HISTORY_BUILDS,
@@ -54,6 +40,20 @@ from actions.services.jenkins import (
     first_broken,
     jenkins_service,
 )
+from backends.jenkins.words import (
+    assigned_names,
+    changes,
+    describe,
+    normalise,
+    off_default,
+    plan_build,
+    ref_parameter,
+    single_value,
+)
+from common.access import AccessPolicy
+from common.reply import Reply
+from common.resolve import Candidate, Resolution, Resolver, words
+from common.text import clean
 
 JOB_SLOT = "jenkins_job"
 BUILD_SLOT = "jenkins_build"

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from actions.capabilities import REFERENCE
-from actions.services.github import service as github_service
-from actions.services.grafana import grafana
-from actions.services.jenkins import jenkins_service
+from backends.github.service import service as github_service
+from backends.grafana.service import grafana
+from backends.jenkins.service import jenkins_service
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from actions.access import AccessFileError, Identity, policy, refusal_text
+from common.access import AccessFileError, Identity, policy, refusal_text
 from common.doors import MAX_SERVER_BODY, action_endpoint, actions_token
 
 if TYPE_CHECKING:  # inbound.py imports this module for `sanitise`: keep it light

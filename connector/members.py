@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from connector import inbound
-from connector.outbound import BotConnector, OutboundError
+from connector.bot_connector import BotConnector, OutboundError
 
 logger = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from common import jsonbody, logsafe
 from common.doors import MAX_BODY
 from connector import inbound
 from connector.auth import Authenticator, AuthError, KeySet
+from connector.bot_connector import BotConnector, Sleep, TokenClient, Typing
 from connector.config import TeamsConfig
+from connector.conversations import ConversationStore, open_store
 from connector.guard import admitted, cap_server_body
 from connector.http import Http
 from connector.members import MemberDirectory
-from connector.outbound import BotConnector, Sleep, TokenClient, Typing
-from connector.output import CHANNEL_NAME, SORRY, Poster, Proactive, ProactiveOutput, TeamsOutput
-from connector.store import ConversationStore, open_store
+from connector.teams_output import CHANNEL_NAME, SORRY, Poster, Proactive, ProactiveOutput, TeamsOutput
 
 __all__ = ["Proactive", "TeamsInput", "TeamsOutput"]  # Proactive: the notifications API, re-exported here
 

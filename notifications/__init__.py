@@ -10,6 +10,6 @@ An event's way through (each module one job, none of them knows Rasa):
   config.py    the settings (webhook secrets, database path), from the environment, read once
   __main__.py  the receivers and the delivery loop without Rasa (`python -m notifications`, for `make demo`)
 
-The Rasa side: connector/notify.py mounts the receivers as the Rasa channel `notify`
-(/webhooks/notify/jenkins|grafana|github); actions/notifications.py subscribes, unsubscribes and lists.
+The Rasa side: notifications/channel.py mounts the receivers as the Rasa channel `notify`
+(/webhooks/notify/jenkins|grafana|github); actions/subscriptions.py subscribes, unsubscribes and lists.
 """

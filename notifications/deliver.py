@@ -1,6 +1,6 @@
 """The outbox loop: posts due outbox rows, each once, and keeps trying those that could not go yet.
 
-Started with the server (connector/notify.py or `python -m notifications`): first the rows a crash left
+Started with the server (notifications/channel.py or `python -m notifications`): first the rows a crash left
 behind (`recover`), then whatever is due, then it sleeps until woken by a new event (`wake`), until the
 next retry is due, or `poll_seconds` (rows written by another process). Per row:
   posted                  → sent (with Teams' activity id, so a resolved alert can update its message)

@@ -4,7 +4,7 @@ repository or PR exactly, so a click works as a follow-up in the conversation th
 Teams channel thread, whose tracker has never heard of it). Pure functions.
 
 Everything in an event came from a webhook body (job and branch names, titles, logins, alert names and
-summaries, URLs): it is shown through actions.render.text (`clean`, `safe_url`); facts are cleaned in
+summaries, URLs): it is shown through common.text (`clean`, `safe_url`); facts are cleaned in
 `_reply`, names in titles and summaries where they are put in.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 
-from actions.base import payload
-from actions.render import Button, Reply, cards
-from actions.render.text import ago, clean, duration, safe_url
+from common import cards
+from common.reply import Button, Reply, payload
+from common.text import ago, clean, duration, safe_url
 from notifications.events import (
     ALERT_RESOLVED,
     BUILD_STARTED,

@@ -1,5 +1,5 @@
 """One process's notifications: the webhook receiver, the store and the delivery loop, wired together with
-the Teams sink (and the console one for `make demo`). Used by the Rasa channel (connector/notify.py) and by
+the Teams sink (and the console one for `make demo`). Used by the Rasa channel (notifications/channel.py) and by
 the standalone server (`python -m notifications`).
 """
 
@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from connector.output import Proactive
+from connector.teams_output import Proactive
 from notifications.config import NotifySettings
 from notifications.deliver import Deliverer
 from notifications.receiver import Receiver

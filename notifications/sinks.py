@@ -16,11 +16,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
-from actions.render import Reply
-from connector.outbound import BotConnector, MessageTooLarge, OutboundError, TokenError
-from connector.output import addressed
-from connector.render import card_activity
-from connector.store import ConversationStore
+from common.reply import Reply
+from connector.bot_connector import BotConnector, MessageTooLarge, OutboundError, TokenError
+from connector.conversations import ConversationStore
+from connector.teams_cards import card_activity
+from connector.teams_output import addressed
 from notifications.store import AsyncNotifyStore
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def activity_for(reply: Reply) -> dict[str, Any]:
 
 
 def wire(activity: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
-    """`activity` addressed with the SDK's rules (connector.output.addressed). The SDK's serializer costs
+    """`activity` addressed with the SDK's rules (connector.teams_output.addressed). The SDK's serializer costs
     ~1.5 ms per card, and an event fans out to every subscribed conversation: the addressing is computed
     once per conversation (it depends on the reference only) and the card is added to it."""
     envelope = _envelope(str(activity["type"]), json.dumps(reference, sort_keys=True))
@@ -80,7 +80,7 @@ def _classified(error: OutboundError) -> DeliveryError:
 
 class TeamsSink:
     """Posts to the conversation reference remembered at subscribe time (notify_addresses), else to the one
-    the Teams channel stored for that conversation (connector/store.py). Channel posts are new threads;
+    the Teams channel stored for that conversation (connector/conversations.py). Channel posts are new threads;
     following a message in a channel means replying in its thread."""
 
     def __init__(self, connector: BotConnector, store: AsyncNotifyStore,

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from connector.database import Database, DatabaseSettings
+from common.database import Database, DatabaseSettings
 from notifications.events import ALERT_FIRING, ALERT_RESOLVED, Event
 from notifications.match import Subscription, matches
 
@@ -432,7 +432,7 @@ class AsyncNotifyStore:
         return call
 
 
-# -- PostgreSQL, when the Rasa servers share a database (OPSBOT_DB_HOST; see connector/database.py) ----------
+# -- PostgreSQL, when the Rasa servers share a database (OPSBOT_DB_HOST; see common/database.py) ----------
 POSTGRES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS notify_subscriptions (
     id           BIGSERIAL PRIMARY KEY,
@@ -523,7 +523,7 @@ class _PostgresTransaction:
 
 
 class _TransactionalDatabase(Database):
-    """connector.database.Database (one connection, schema created under an advisory lock, one reconnect),
+    """common.database.Database (one connection, schema created under an advisory lock, one reconnect),
     plus a transaction of several statements."""
 
     def transaction(self, work: Callable[[Any], T]) -> T:

@@ -26,8 +26,8 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from sandbox.grafana_world import GrafanaWorld, iso, rule_annotations, rule_folder, rule_labels
-from sandbox.jenkins_model import JenkinsJson, JenkinsWorld, SimBuild, SimJob, ms
+from sandbox.grafana.world import GrafanaWorld, iso, rule_annotations, rule_folder, rule_labels
+from sandbox.jenkins.model import JenkinsJson, JenkinsWorld, SimBuild, SimJob, ms
 from sandbox.server import CONTROL_PREFIX, origin
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox import github, grafana, jenkins
+from sandbox.github import app as github
+from sandbox.grafana import app as grafana
+from sandbox.jenkins import app as jenkins
 from sandbox.server import DEFAULT_PORTS, Credentials, RunningSandbox
 
 FACTORIES = {"jenkins": jenkins.create_app, "github": github.create_app, "grafana": grafana.create_app}

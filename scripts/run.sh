@@ -92,7 +92,7 @@ fi
 # The shell's user sits at this machine: its answers speak in the machine's time zone unless OPSBOT_TIMEZONE
 # says otherwise (Teams users' zones come with their messages; otherwise answers speak OPSBOT_TIMEZONE or UTC).
 # The shell chat's one user (Rasa's cmdline channel passes its client's words through): only this sender id is a
-# person there (access.yml lists "demo" as a builder); see actions/access.py.
+# person there (access.yml lists "demo" as a builder); see common/access.py.
 if [ "$mode" = demo ]; then export OPSBOT_SHELL_USER=${OPSBOT_SHELL_USER:-demo}; fi
 if [ "$mode" = demo ] && [ -z "${OPSBOT_TIMEZONE:-}" ]; then
   OPSBOT_TIMEZONE=$(.venv/bin/python -c 'import tzlocal; print(tzlocal.get_localzone_name() or "")' 2>/dev/null || true)

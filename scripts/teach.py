@@ -269,8 +269,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.render import Reply
-from actions.reply import send
+from common.reply import Reply
+from actions.send import send
 '''
 
 ACTION_TESTS_HEADER = '''"""Tests of the actions taught with scripts/teach.py."""

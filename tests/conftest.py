@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from actions import settings as settings_module
+from common import settings as settings_module
 from sandbox.server import Credentials, RunningSandbox
 from sandbox.services import sandbox_for
 from sandbox.world import load_world

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from actions import settings as settings_module
-from actions.services import grafana as grafana_service
+from backends.grafana import service as grafana_service
+from common import settings as settings_module
 from sandbox.server import Fault, RunningSandbox
 from tests.conftest import TEST_CREDENTIALS, WORLDS, start_sandbox
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions import settings as settings_module
-from actions.services import jenkins as jenkins_service_module
-from sandbox.jenkins import WORLD_KEY
-from sandbox.jenkins_model import JenkinsWorld
+from backends.jenkins import service as jenkins_service_module
+from common import settings as settings_module
+from sandbox.jenkins.app import WORLD_KEY
+from sandbox.jenkins.model import JenkinsWorld
 from sandbox.server import Fault, RunningSandbox
 from tests.conftest import TEST_CREDENTIALS, WORLDS, point_settings_at, start_sandbox
 

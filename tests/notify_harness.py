@@ -1,4 +1,4 @@
-"""Test harness for notifications: a real Sanic server with the `notify` channel (connector.notify.NotifyInput)
+"""Test harness for notifications: a real Sanic server with the `notify` channel (notifications.channel.NotifyInput)
 at /webhooks/notify/<source>, posting to the fake Bot Framework (tests/teams_harness.py), on loopback.
 
 Loaded as a pytest plugin (tests/conftest.py): fixtures `notify_env` (secrets, access file, audit log and
@@ -26,7 +26,7 @@ import pytest
 import requests
 
 if TYPE_CHECKING:
-    from connector.notify import NotifyInput
+    from notifications.channel import NotifyInput
     from sandbox.botframework import FakeBotFramework
 
 PREFIX = "/webhooks/notify"
@@ -285,10 +285,10 @@ class NotifyFactory:
 
     def proactive(self, attempts: int = 3):
         """A Teams client for the fake Bot Framework that retries quickly (the real one backs off for seconds)."""
+        from connector.bot_connector import BotConnector, TokenClient
+        from connector.conversations import ConversationStore
         from connector.http import Http
-        from connector.outbound import BotConnector, TokenClient
-        from connector.output import Proactive
-        from connector.store import ConversationStore
+        from connector.teams_output import Proactive
         from tests.teams_harness import config_for
 
         config = config_for(self.fake, self.fake.base_url, self.tmp_path / "teams.db")
@@ -298,7 +298,7 @@ class NotifyFactory:
         return Proactive(connector, ConversationStore(config.store_path), config)
 
     def __call__(self, teams: bool = True, **options: Any) -> NotifyServer:
-        from connector.notify import NotifyInput
+        from notifications.channel import NotifyInput
         from notifications.config import NotifySettings
 
         options.setdefault("poll_seconds", 0.2)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from actions import audit
-from actions.access import DEFAULT_ACCESS_FILE, AccessFileError, AccessPolicy, Identity, refusal_text
 from actions.ratelimit import ChangeRateLimiter
 from common import logsafe
+from common.access import DEFAULT_ACCESS_FILE, AccessFileError, AccessPolicy, Identity, refusal_text
 
 
 @pytest.fixture()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from actions import ratelimit
-from actions import settings as settings_module
-from actions.access import DEFAULT_ACCESS_FILE
 from actions.confirm import PENDING_SLOT, ActionCancel, ActionConfirm
 from actions.jenkins import ActionJenkinsBuildStatus, ActionJenkinsRunBuild, ActionJenkinsWhyFailed
+from common import settings as settings_module
+from common.access import DEFAULT_ACCESS_FILE
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
 from tests.conftest import TEST_CREDENTIALS

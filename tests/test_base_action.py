@@ -8,10 +8,10 @@ import json
 import pytest
 
 from actions import base
-from actions.base import ActionFollowUp, Answer, Ask, QuestionAction, choose_reply, payload
-from actions.render import Reply
-from actions.resolve import Candidate, Resolution, Resolver
-from actions.services.errors import BackendError, Fault
+from actions.base import ActionFollowUp, Answer, Ask, QuestionAction, choose_reply
+from backends.faults import BackendError, Fault
+from common.reply import Reply, payload
+from common.resolve import Candidate, Resolution, Resolver
 from tests.support import make_tracker, run_action, texts
 
 

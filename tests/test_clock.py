@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions import timerange
 from actions.audit import last_entries, record
 from actions.grafana import ActionGrafanaAlerts
-from actions.render import grafana as render
-from common import clock
+from backends.grafana import render
+from common import clock, timerange
 from connector.inbound import metadata_for, user_timezone
 from tests.clock import at, run_moment
 from tests.support import make_tracker, run_action, texts

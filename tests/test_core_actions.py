@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions import settings as settings_module
 from actions.capabilities import REFERENCE, capabilities
 from actions.core import ActionExplainFallback, ActionHelp
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from sandbox.world import load_world
 from tests.conftest import WORLDS, point_settings_at, start_sandbox

@@ -247,8 +247,8 @@ def test_follow_up_to_another_repo_uses_its_default_branch(acme: RunningSandbox)
 
 
 def test_configured_org_and_default_repo(pets: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    from actions import settings as settings_module
-    from actions.services import github as github_service
+    from backends.github import service as github_service
+    from common import settings as settings_module
 
     monkeypatch.setenv("GITHUB_ORG", "petclinic")
     monkeypatch.setenv("GITHUB_DEFAULT_REPO", "petclinic/petclinic-infra")
@@ -380,7 +380,7 @@ def test_requests_per_question_once_names_are_known(pets: RunningSandbox, intent
                                                    most: int) -> None:
     ask("github_issues", "open bugs in spring-petclinic")  # warms the name caches (repos, members, labels)
     ask("github_pull_requests", "PRs by adam")
-    from actions.services import github as github_service
+    from backends.github import service as github_service
 
     github_service.service()._searches.cache.clear()  # an identical search within 30 s would cost nothing
     pets.state("github").counts.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import github_parse as parse
+from backends.github import words as parse
 
 
 @pytest.mark.parametrize(("text", "entity", "bare", "expected"), [

@@ -12,11 +12,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from actions import settings as settings_module
-from actions.services import github as github_service
-from actions.services.errors import BackendError, Fault
-from actions.services.github import IssueFilter, PullFilter, Scope
-from sandbox.github import LIMITS_KEY
+from backends.faults import BackendError, Fault
+from backends.github import service as github_service
+from backends.github.service import IssueFilter, PullFilter, Scope
+from common import settings as settings_module
+from sandbox.github.app import LIMITS_KEY
 from sandbox.server import RunningSandbox
 from tests.github_support import fault, rate_limit, requests_made
 

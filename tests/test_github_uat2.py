@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import settings as settings_module
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests.conftest import TEST_CREDENTIALS
 from tests.test_github_actions import ask, numbers

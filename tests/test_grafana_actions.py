@@ -16,7 +16,7 @@ from actions.grafana import (
     ActionGrafanaGraph,
     ActionGrafanaMetricValue,
 )
-from actions.services.grafana import MAX_IMAGE_BYTES
+from backends.grafana.service import MAX_IMAGE_BYTES
 from tests.clock import at, run_moment
 from tests.grafana_helpers import (  # noqa: F401
     acme_fixture,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from actions import settings as settings_module
 from actions.base import ActionFollowUp
 from actions.grafana import ALERT_FILTERS_SLOT, ActionGrafanaAlerts, ActionGrafanaDashboards
-from actions.grafana_alerts import AlertFilters, named_envs
+from backends.grafana.alerts import AlertFilters, named_envs
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from sandbox.services import sandbox_for
 from sandbox.world import load_world

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from actions.services import grafana as service
-from actions.services.errors import BackendError, Fault
-from actions.services.grafana import GrafanaClient, png_size
+from backends.faults import BackendError, Fault
+from backends.grafana import service
+from backends.grafana.service import GrafanaClient, png_size
 from tests.conftest import TEST_CREDENTIALS
 from tests.grafana_helpers import fresh_grafana_client, grafana_stats  # noqa: F401
 

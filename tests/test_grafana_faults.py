@@ -8,8 +8,8 @@ import socket
 import pytest
 import requests
 
-from actions import settings as settings_module
 from actions.grafana import ActionGrafanaAlerts, ActionGrafanaGraph, ActionGrafanaMetricValue
+from common import settings as settings_module
 from tests.grafana_helpers import fresh_grafana_client, grafana_stats, no_renderer_fixture, set_fault  # noqa: F401
 from tests.support import make_tracker, run_action, texts
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from actions.render import grafana as render
-from actions.services.grafana import AlertInstance, AlertRule, Dashboard, Panel, PanelImage, Series
-from actions.timerange import TimeRange
+from backends.grafana import render
+from backends.grafana.service import AlertInstance, AlertRule, Dashboard, Panel, PanelImage, Series
 from common import clock
+from common.timerange import TimeRange
 
 
 @pytest.mark.parametrize(

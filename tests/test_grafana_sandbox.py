@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from sandbox.grafana_world import go_float
+from sandbox.grafana.world import go_float
 from tests.grafana_helpers import auth, decode_png, fresh_grafana_client, green_columns, no_renderer_fixture  # noqa: F401
 
 HOUR_MS = 3_600_000

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions import timerange
-from actions.timerange import TimeRangeError
+from common import timerange
+from common.timerange import TimeRangeError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 26, 15, 34, tzinfo=BERLIN)

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.core import fallback_reply
-from actions.render.text import clean, code_block, link, safe_url, scrub
+from common.text import clean, code_block, link, safe_url, scrub
 from connector.config import TeamsConfig
 from connector.inbound import route
-from connector.render import DEFAULT_MAX_TEXT_BYTES, activities_for, utf16_size
+from connector.teams_cards import DEFAULT_MAX_TEXT_BYTES, activities_for, utf16_size
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),

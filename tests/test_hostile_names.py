@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from actions import ratelimit
-from actions import settings as settings_module
 from actions.confirm import PENDING_SLOT, ActionConfirm
 from actions.github import (
     ActionGithubCommits,
@@ -41,15 +40,16 @@ from actions.jenkins import (
     ActionJenkinsRunBuild,
     ActionJenkinsWhyFailed,
 )
-from actions.render import cards
-from actions.render import github as github_render
-from actions.render import grafana as grafana_render
-from actions.render.text import clean
-from actions.services import github as github_service
-from actions.services import grafana as grafana_service
-from actions.services import jenkins as jenkins_service
-from actions.services.github import Check, PullDetail
-from actions.services.grafana import Dashboard
+from backends.github import render as github_render
+from backends.github import service as github_service
+from backends.github.service import Check, PullDetail
+from backends.grafana import render as grafana_render
+from backends.grafana import service as grafana_service
+from backends.grafana.service import Dashboard
+from backends.jenkins import service as jenkins_service
+from common import cards
+from common import settings as settings_module
+from common.text import clean
 from notifications import events
 from notifications.render import render as render_event
 from sandbox.server import RunningSandbox

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from actions import settings as settings_module
 from actions.base import ActionFollowUp
 from actions.jenkins import (
     ActionJenkinsAgents,
@@ -16,6 +15,7 @@ from actions.jenkins import (
     ActionJenkinsQueue,
     ActionJenkinsWhyFailed,
 )
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
 from tests.jenkins_support import paths_requested, requests_made, set_fault
@@ -219,7 +219,7 @@ def test_no_job_named_and_none_talked_about(jenkins: RunningSandbox) -> None:
 def test_each_question_costs_a_few_requests(jenkins: RunningSandbox, monkeypatch: pytest.MonkeyPatch, action,
                                              text: str, fact: str, most: int) -> None:
     ask(ActionJenkinsBuildStatus(), "is the nightly green")  # warm: the client's crumb and the job-name cache
-    monkeypatch.setattr("actions.services.jenkins.FRESH_MAX_AGE", 0.0)  # as if asked a while later
+    monkeypatch.setattr("backends.jenkins.service.FRESH_MAX_AGE", 0.0)  # as if asked a while later
     jenkins.state("jenkins").counts.clear()
     answer, _, _ = ask(action(), text)
     assert fact in answer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.jenkins_params import describe, normalise, plan_build, single_value
-from actions.services.jenkins import ParameterDef
+from backends.jenkins.service import ParameterDef
+from backends.jenkins.words import describe, normalise, plan_build, single_value
 
 BRANCH = ParameterDef("BRANCH", "string", "main", "Git branch to build")
 VERSION = ParameterDef("VERSION", "string", "", "Artifact version to deploy")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.render import jenkins as render
-from actions.services.jenkins import Activity, Agent, BuildInfo, Job, QueueEntry, QueueItemState
+from backends.jenkins import render
+from backends.jenkins.service import Activity, Agent, BuildInfo, Job, QueueEntry, QueueItemState
 
 NOW = 1_800_000_000.0
 

@@ -21,8 +21,8 @@ from actions.jenkins import (
     ActionJenkinsWhyFailed,
     ValidateJenkinsParametersForm,
 )
-from actions.render import Reply
-from actions.services.errors import BackendError, Fault
+from backends.faults import BackendError, Fault
+from common.reply import Reply
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
 from tests.clock import at
@@ -234,7 +234,7 @@ def test_acme_release_with_every_parameter_from_the_words(acme: RunningSandbox) 
 
 
 def test_a_build_that_has_not_started_yet(builds: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("actions.services.jenkins.POLL_SECONDS", 0.0)
+    monkeypatch.setattr("backends.jenkins.service.POLL_SECONDS", 0.0)
     state = jenkins_state(builds)
     state.queue_seconds = 3600.0
     try:

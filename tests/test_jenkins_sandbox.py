@@ -6,8 +6,8 @@ import jenkins as python_jenkins
 import pytest
 import requests
 
-from sandbox.jenkins import BUILD_SECONDS_ENV, QUEUE_SECONDS_ENV, WORLD_KEY, create_app
-from sandbox.jenkins_tree import Ref, TreeError, TreeField, expand, parse_tree, render
+from sandbox.jenkins.app import BUILD_SECONDS_ENV, QUEUE_SECONDS_ENV, WORLD_KEY, create_app
+from sandbox.jenkins.tree import Ref, TreeError, TreeField, expand, parse_tree, render
 from sandbox.server import RunningSandbox
 from sandbox.world import load_world
 from tests import jenkins_support

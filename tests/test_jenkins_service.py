@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
-from actions import settings as settings_module
-from actions.services import jenkins as service_module
-from actions.services.errors import BackendError, Fault
-from actions.services.jenkins import jenkins_service, log_tail
+from backends.faults import BackendError, Fault
+from backends.jenkins import service as service_module
+from backends.jenkins.service import jenkins_service, log_tail
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
 from tests.conftest import TEST_CREDENTIALS

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions import notifications as notify_actions
-from actions import settings as settings_module
-from actions.notifications import ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
-from actions.services import github as github_service
-from actions.services import grafana as grafana_service
-from actions.services import jenkins as jenkins_service
+from actions import subscriptions as notify_actions
+from actions.subscriptions import ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
+from backends.github import service as github_service
+from backends.grafana import service as grafana_service
+from backends.jenkins import service as jenkins_service
+from common import settings as settings_module
 from notifications.store import NotifyStore
 from sandbox.server import RunningSandbox
 from tests.conftest import WORLDS, point_settings_at, start_sandbox

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 
-from actions import settings as settings_module
-from actions.notifications import ActionListSubscriptions, ActionSubscribe
+from actions.subscriptions import ActionListSubscriptions, ActionSubscribe
+from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from sandbox.world import load_world
 from tests.conftest import WORLDS

@@ -14,8 +14,8 @@ import pytest
 
 from actions.base import Ask
 from actions.confirm import ActionConfirm
-from actions.notifications import LAST_STOPPED_SLOT, ActionSubscribe, ActionUnsubscribe
-from actions.notify_topics import is_undo, list_position, names_other_thing, time_limited
+from actions.subscription_words import is_undo, list_position, names_other_thing, time_limited
+from actions.subscriptions import LAST_STOPPED_SLOT, ActionSubscribe, ActionUnsubscribe
 from sandbox.server import RunningSandbox
 from tests.support import make_tracker, run_action, texts
 from tests.test_notify_actions import acme, acme_sandbox, audit_entries, store  # noqa: F401

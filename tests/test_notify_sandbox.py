@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions import notifications as notify_actions
-from actions.notifications import ActionSubscribe
+from actions import subscriptions as notify_actions
+from actions.subscriptions import ActionSubscribe
 from sandbox.botframework import FakeBotFramework
 from sandbox.notify_hooks import GRAFANA_HOOK_ENV, JENKINS_HOOK_ENV
 from sandbox.server import RunningSandbox

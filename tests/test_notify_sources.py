@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from actions.base import Ask
-from actions.notifications import ActionSubscribe
-from actions.notify_topics import source_for
+from actions.subscription_words import source_for
+from actions.subscriptions import ActionSubscribe
 from sandbox.server import RunningSandbox
 from tests.test_notify_actions import acme, acme_sandbox, store  # noqa: F401
 from tests.test_notify_unsubscribe import buttons, click, rest, targets

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.database import DatabaseSettings
+from common.database import DatabaseSettings
 from notifications.events import BUILD_FINISHED, JENKINS, Event
 from notifications.store import LEASE_SECONDS, NotifyStore, PostgresNotifyStore, open_notify_store
 

@@ -16,8 +16,8 @@ import yaml
 
 from actions.base import Ask
 from actions.confirm import ActionCancel, ActionConfirm
-from actions.notifications import ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
-from actions.notify_topics import asks_to_stop, time_limited
+from actions.subscription_words import asks_to_stop, time_limited
+from actions.subscriptions import ActionListSubscriptions, ActionSubscribe, ActionUnsubscribe
 from sandbox.server import RunningSandbox
 from tests.notify_harness import CHANNEL
 from tests.support import make_tracker, run_action, texts

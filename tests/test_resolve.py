@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.resolve import Candidate, Resolver, words
+from common.resolve import Candidate, Resolver, words
 
 PETCLINIC_JOBS = [
     "petclinic-build", "petclinic-integration-tests", "petclinic-deploy-staging", "petclinic-deploy-prod",

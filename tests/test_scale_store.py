@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.database import DatabaseSettings
-from connector.store import ConversationStore, PostgresConversationStore, open_store
+from common.database import DatabaseSettings
+from connector.conversations import ConversationStore, PostgresConversationStore, open_store
 from connector.teams import Proactive
 from tests.teams_harness import credentials_for
 

@@ -21,9 +21,9 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from actions.base import Answer, Ask
 from actions.confirm import PENDING_SLOT, ActionConfirm, Pending, register
-from actions.render import Reply
-from actions.services.cache import Coalesced
+from backends.cache import Coalesced
 from common import jsonbody, logsafe, once
+from common.reply import Reply
 from connector import guard
 from connector.config import Origin, TeamsConfig
 from connector.members import members_conversation
@@ -317,7 +317,7 @@ def test_an_ordinary_setting_is_not_redacted(monkeypatch) -> None:
 
 # -- identities ---------------------------------------------------------------------------------------------------
 def test_the_shell_trusts_its_one_user_only_in_the_demo(monkeypatch) -> None:
-    from actions.access import Identity
+    from common.access import Identity
 
     monkeypatch.delenv("OPSBOT_SHELL_USER", raising=False)
     assert not Identity.from_metadata("demo", {}, "cmdline").verified  # not make demo: nobody
@@ -328,7 +328,7 @@ def test_the_shell_trusts_its_one_user_only_in_the_demo(monkeypatch) -> None:
 
 
 def test_protected_jobs_match_in_any_case_and_unverified_names_are_marked_in_the_audit() -> None:
-    from actions.access import AccessPolicy, Identity
+    from common.access import AccessPolicy, Identity
 
     policy = AccessPolicy(roles={"builder": {"read", "build"}}, protected_jobs=("*-deploy-prod",))
     assert policy.is_protected("PetClinic-Deploy-PROD") and policy.is_protected("team/Payments-DEPLOY-prod")

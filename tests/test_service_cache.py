@@ -1,11 +1,11 @@
-"""The one cache the three backends' facades share (actions/services/cache.py)."""
+"""The one cache the three backends' facades share (backends/cache.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from actions.services import cache as cache_module
-from actions.services.cache import TTLCache
+from backends import cache as cache_module
+from backends.cache import TTLCache
 
 
 class Clock:

@@ -11,7 +11,7 @@ import threading
 import pytest
 import requests
 
-from connector.output import TOO_LARGE
+from connector.teams_output import TOO_LARGE
 
 TOKEN_PATH = "/botframework.com/oauth2/v2.0/token"
 

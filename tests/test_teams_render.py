@@ -9,9 +9,9 @@ import base64
 import pytest
 
 from actions.base import choose_reply
-from actions.reply import send
-from actions.resolve import Candidate, Resolution
-from connector import render
+from actions.send import send
+from common.resolve import Candidate, Resolution
+from connector import teams_cards as render
 from tests.support import make_tracker
 
 BUTTONS = [{"title": "petclinic-build", "payload": '/jenkins_build_status{"job":"petclinic-build"}'},

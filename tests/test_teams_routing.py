@@ -9,7 +9,7 @@ import threading
 
 import requests
 
-from connector.store import ConversationStore
+from connector.conversations import ConversationStore
 
 
 def only_message(server):

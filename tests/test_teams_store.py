@@ -11,7 +11,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from connector.store import ConversationStore
+from connector.conversations import ConversationStore
 from connector.teams import Proactive, TeamsInput
 from tests.teams_harness import config_for, credentials_for
 
