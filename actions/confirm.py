@@ -50,7 +50,7 @@ from common import cards, once
 from common.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
 from common.doors import derived_key
 from common.reply import Reply, yes_no
-from common.settings import settings
+from common.settings import shared
 from common.text import clean, duration
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def register(kind: str, backend: str, permission: str | PermissionRule = "build"
 
 def expiry_seconds() -> float:
     """How long a change waits for its yes (settings: OPSBOT_CONFIRM_SECONDS, default EXPIRY_SECONDS)."""
-    return settings().confirm_seconds
+    return shared().confirm_seconds
 
 
 def expiry_minutes() -> int:

@@ -32,10 +32,10 @@ from backends.github.service import (
     SearchPage,
     service,
 )
+from backends.github.settings import github_settings
 from common import timerange
 from common.reply import Button, Reply, payload
 from common.resolve import Candidate, Resolution, Resolver, words
-from common.settings import settings
 from common.text import clean
 
 REPO_SLOT, PR_SLOT, FILTERS_SLOT = "github_repo", "github_pr", "github_filters"
@@ -179,7 +179,7 @@ class GitHubQuestion(QuestionAction):
 
     @staticmethod
     def org_of(repos: Sequence[Repo]) -> str:
-        return settings().github.org or next((r.owner for r in repos if r.owner_is_org), "")
+        return github_settings().org or next((r.owner for r in repos if r.owner_is_org), "")
 
     async def context_repo(self, ask: Ask, github: GitHubService, repos: Sequence[Repo]) -> Repo | None:
         """The repository talked about last, else GITHUB_DEFAULT_REPO, else the only one."""
@@ -226,7 +226,7 @@ class GitHubQuestion(QuestionAction):
         """The search scope and how to say it: "in owner/repo" or "across owner"."""
         if where.repo is not None:
             return Scope(repos=(where.repo,)), f"in {where.repo.full_name}"
-        org = settings().github.org
+        org = github_settings().org
         if org:
             return Scope(owners=((org, True),)), f"across {org}"
         owners = list(dict.fromkeys((r.owner, r.owner_is_org) for r in repos))[:5]
@@ -278,7 +278,7 @@ class GitHubQuestion(QuestionAction):
     def web_base(repos: Sequence[Repo]) -> str:
         if repos:
             return repos[0].web_base
-        api = settings().github.api_url
+        api = github_settings().api_url
         return "https://github.com" if "api.github.com" in api else api.removesuffix("/api/v3")
 
     # -- people ---------------------------------------------------------------------------------------------
@@ -731,7 +731,8 @@ class ActionGithubCommits(GitHubQuestion):
         """"Which commit did it build?", "what changed in build 912?", "who pushed the thing that broke it?"
         right after a Jenkins answer: the commits that Jenkins build built (its change set), linked to the
         repository the job builds. "Broke": the first build of the failure streak. Requests: 1–2 to Jenkins."""
-        from backends.jenkins.service import first_broken, jenkins_service
+        from backends.jenkins.service import first_broken
+        from backends.jenkins.service import service as jenkins_service
 
         jenkins = jenkins_service()
         said = _BUILD_NUMBER.search(ask.text)

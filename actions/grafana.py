@@ -18,13 +18,13 @@ from backends.grafana.service import (
     AlertRule,
     Annotation,
     Dashboard,
-    GrafanaClient,
+    GrafanaService,
     Panel,
     PanelImage,
     RenderProblem,
     Variable,
-    grafana,
 )
+from backends.grafana.service import service as grafana
 from common import timerange
 from common.reply import Reply
 from common.resolve import Candidate, Resolver, words
@@ -89,7 +89,7 @@ def panel_candidates(panels: list[Panel]) -> list[Candidate]:
 class GrafanaQuestion(QuestionAction):
     backend = "Grafana"
 
-    async def resolve_panel(self, ask: Ask, client: GrafanaClient, intent: str) -> Panel | Reply:
+    async def resolve_panel(self, ask: Ask, client: GrafanaService, intent: str) -> Panel | Reply:
         """The panel meant: the NLU's entity (a key from a button, or words), else the message's words, else the
         panel of the conversation so far. A Reply when it is ambiguous or unknown."""
         panels = await client.panels()
@@ -175,7 +175,7 @@ class ActionGrafanaGraph(GrafanaQuestion):
         return _with_unread_note(Answer.of(reply, **self.remember(found, window)), ask, f'the range "{window.phrase}"')
 
     @staticmethod
-    async def _image(client: GrafanaClient, panel: Panel, window: timerange.TimeRange) -> PanelImage | RenderProblem:
+    async def _image(client: GrafanaService, panel: Panel, window: timerange.TimeRange) -> PanelImage | RenderProblem:
         try:
             return await client.render(panel, window.start_ms, window.end_ms, timerange.zone_name())
         except RenderProblem as problem:
@@ -232,7 +232,7 @@ class ActionGrafanaAlerts(GrafanaQuestion):
         return alerts.AlertFilters()
 
     @staticmethod
-    async def _envs(ask: Ask, said: list[str], rules: list[AlertRule], client: GrafanaClient) -> EnvPick:
+    async def _envs(ask: Ask, said: list[str], rules: list[AlertRule], client: GrafanaService) -> EnvPick:
         """The environments named, resolved against the alert labels first, then the dashboards' $env variables
         (fetched only when the labels don't have it), then the usual names (an environment nothing carries)."""
         entity = ask.entity("env")
@@ -266,7 +266,7 @@ class ActionGrafanaAlerts(GrafanaQuestion):
         ignored = alerts.unexplained(said, explained | alerts.title_hits(rules, said))
         return render.ignored_words_note(ignored) if ignored else ""
 
-    async def _one_rule(self, client: GrafanaClient, rule: AlertRule, filters: alerts.AlertFilters) -> Reply:
+    async def _one_rule(self, client: GrafanaService, rule: AlertRule, filters: alerts.AlertFilters) -> Reply:
         """One rule's state; for instances that aren't firing or pending (Grafana sends no value for them),
         what the rule's panel reads now, when the rule is linked to one."""
         narrowed = alerts.AlertFilters(envs=filters.envs, labels=filters.labels)
@@ -281,7 +281,7 @@ class ActionGrafanaAlerts(GrafanaQuestion):
         return render.alert_rule_reply(rule, instances, reading, client.absolute("/alerting/list"))
 
 
-async def _variables(client: GrafanaClient) -> list[Variable]:
+async def _variables(client: GrafanaService) -> list[Variable]:
     """Dashboards' template variables; a Grafana that won't show them leaves the alert answer as it is."""
     try:
         return await client.variables()
@@ -314,7 +314,7 @@ class ActionGrafanaDashboards(GrafanaQuestion):
         return Answer.of(render.dashboards_reply(ranked or dashboards, about, home))
 
     @staticmethod
-    async def _one(client: GrafanaClient, dashboard: Dashboard) -> Answer:
+    async def _one(client: GrafanaService, dashboard: Dashboard) -> Answer:
         panels = await client.dashboard_panels(dashboard)
         return Answer.of(render.dashboard_reply(dashboard, panels), **{DASHBOARD_SLOT: dashboard.uid})
 

@@ -38,8 +38,8 @@ from backends.jenkins.service import (
     OffDefault,
     ParameterDef,
     first_broken,
-    jenkins_service,
 )
+from backends.jenkins.service import service as jenkins_service
 from backends.jenkins.words import (
     assigned_names,
     changes,

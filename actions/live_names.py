@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from actions.capabilities import REFERENCE
 from backends.github.service import service as github_service
-from backends.grafana.service import grafana
-from backends.jenkins.service import jenkins_service
+from backends.grafana.service import service as grafana
+from backends.jenkins.service import service as jenkins_service
 
 logger = logging.getLogger(__name__)
 

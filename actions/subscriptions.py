@@ -53,12 +53,14 @@ from actions.subscription_words import (
 )
 from backends.faults import BackendError, Fault
 from backends.github.service import service as github_service
-from backends.grafana.service import grafana
-from backends.jenkins.service import jenkins_service
+from backends.github.settings import github_settings
+from backends.grafana.service import service as grafana
+from backends.grafana.settings import grafana_settings
+from backends.jenkins.service import service as jenkins_service
+from backends.jenkins.settings import jenkins_settings
 from common import cards
 from common.access import AccessFileError, Identity, policy, refusal_text
 from common.reply import Button, Reply, payload, yes_no
-from common.settings import settings
 from common.text import clean, join_names, plural
 from notifications.config import db_path
 from notifications.events import GITHUB, GRAFANA, JENKINS
@@ -157,7 +159,7 @@ async def _jenkins_watch(ask: Ask, condition: str) -> Watch | Reply:
     if isinstance(found, Target):
         return Watch(JENKINS, found.job.full_name, condition, found.job.full_name, found.job.url)
     if any_job:
-        return Watch(JENKINS, "", condition, "any Jenkins job", settings().jenkins.url)
+        return Watch(JENKINS, "", condition, "any Jenkins job", jenkins_settings().url)
     return found
 
 
@@ -212,7 +214,7 @@ async def _watch(ask: Ask) -> Watch | Reply:
         return job or repo  # type: ignore[return-value]
     if isinstance(jenkins, Watch):
         return jenkins  # any job
-    if not settings().jenkins.configured and settings().github.configured:
+    if not jenkins_settings().configured and github_settings().configured:
         return await _github_watch(ask, condition_for(ask, GITHUB))  # type: ignore[return-value]
     return await _jenkins_watch(ask, condition_for(ask, JENKINS))
 
@@ -248,7 +250,7 @@ async def _restored_watch(source: str, condition: str, target: str) -> Watch | s
         return _alerts_watch(label_filter(target))
     if source == JENKINS:
         if not target:
-            return Watch(JENKINS, "", condition, "any Jenkins job", settings().jenkins.url)
+            return Watch(JENKINS, "", condition, "any Jenkins job", jenkins_settings().url)
         job = next((j for j in await jenkins_service().jobs() if j.full_name == target and not j.is_folder), None)
         return Watch(JENKINS, job.full_name, condition, job.full_name, job.url) if job else \
             f"Jenkins has no job {clean(target, 80)} any more"
@@ -378,7 +380,7 @@ async def _examples(ask: Ask) -> list[str]:
         examples.append(f"notify {us} when {clean(names['job'], 80)} fails")
     if "repo" in names:
         examples.append(f"let {us} know about new releases of {clean(names['repo'], 80)}")
-    if settings().grafana.configured:
+    if grafana_settings().configured:
         examples.append("post firing alerts here")
     return examples
 
@@ -564,7 +566,7 @@ async def _undo(ask: Ask) -> Answer:
 
 
 def _silences_url() -> str:
-    url = settings().grafana.url
+    url = grafana_settings().url
     return f"{url}/alerting/silences" if url else ""
 
 

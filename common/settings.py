@@ -1,90 +1,51 @@
-"""Every setting opsbot reads from the environment, in one place, read once.
+"""How opsbot reads its settings from the environment, and the settings every process shares.
 
-The variable names are part of the public contract (README): JENKINS_URL, JENKINS_USER,
-JENKINS_API_TOKEN, GITHUB_API_URL, GITHUB_TOKEN, GITHUB_ORG, GITHUB_DEFAULT_REPO, GRAFANA_URL,
-GRAFANA_TOKEN, OPSBOT_HTTP_TIMEOUT, OPSBOT_CONFIRM_SECONDS.
+A settings class is a frozen dataclass whose fields say which variable they read and whether it holds a secret
+(`setting("JENKINS_API_TOKEN", secret=True)`); `read(cls)` builds it from the environment. Each backend owns
+one such class in its wing (backends/<name>/settings.py); the variable names are part of the public contract
+(README). Every secret declared anywhere is registered here once (`secret_variables()`), and log redaction
+(common/logsafe.py) is derived from that list, so a new secret setting is redacted by being declared.
+
+`cached(reader)` makes a reader read once per process; `reset()` forgets every cached reading (tests change
+the environment between cases, and it is the one way they do it).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_SECRETS: set[str] = set()
+_CACHED: list[Any] = []
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+def setting(variable: str, default: Any = "", secret: bool = False) -> Any:
+    """A settings field read from `variable` (stripped; `default` when unset or empty)."""
+    if secret:
+        declare_secret(variable)
+    return field(default=default, repr=not secret, metadata={"variable": variable, "secret": secret})
 
 
-@dataclass(frozen=True)
-class JenkinsSettings:
-    url: str
-    user: str
-    token: str = field(repr=False)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.url)
+def declare_secret(*variables: str) -> None:
+    """Say that these variables hold secrets (settings read outside a settings class, e.g. by Rasa itself)."""
+    _SECRETS.update(variables)
 
 
-@dataclass(frozen=True)
-class GitHubSettings:
-    api_url: str
-    token: str = field(repr=False)
-    org: str
-    default_repo: str
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.token)
+def secret_variables() -> frozenset[str]:
+    """Every variable declared secret by the modules loaded in this process."""
+    return frozenset(_SECRETS)
 
 
-@dataclass(frozen=True)
-class GrafanaSettings:
-    url: str
-    token: str = field(repr=False)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.url)
+def env(name: str, default: str = "", environ: Mapping[str, str] | None = None) -> str:
+    value = (os.environ if environ is None else environ).get(name, "")
+    return value.strip() or default
 
 
-@dataclass(frozen=True)
-class Settings:
-    jenkins: JenkinsSettings
-    github: GitHubSettings
-    grafana: GrafanaSettings
-    # Seconds for one backend request; an answer that needs several still ends within ~10 s.
-    http_timeout: float = 8.0
-    # Seconds a change waits for its requester's "yes" (actions.confirm); tests shorten it.
-    confirm_seconds: float = 300.0
-
-    def secrets(self) -> list[str]:
-        """Values that must never appear in a reply or a log line."""
-        values = [self.jenkins.token, self.github.token, self.grafana.token]
-        return [value for value in values if value]
-
-
-def load_settings() -> Settings:
-    return Settings(
-        jenkins=JenkinsSettings(
-            url=_env("JENKINS_URL").rstrip("/"),
-            user=_env("JENKINS_USER"),
-            token=_env("JENKINS_API_TOKEN"),
-        ),
-        github=GitHubSettings(
-            api_url=_env("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
-            token=_env("GITHUB_TOKEN"),
-            org=_env("GITHUB_ORG"),
-            default_repo=_env("GITHUB_DEFAULT_REPO"),
-        ),
-        grafana=GrafanaSettings(url=_env("GRAFANA_URL").rstrip("/"), token=_env("GRAFANA_TOKEN")),
-        http_timeout=float(_env("OPSBOT_HTTP_TIMEOUT", "8") or 8),
-        confirm_seconds=_positive(_env("OPSBOT_CONFIRM_SECONDS"), 300.0),
-    )
-
-
-def _positive(value: str, default: float) -> float:
+def positive(value: str, default: float) -> float:
     """A number of seconds from the environment; the default when it is empty, unreadable or not above 0."""
     try:
         number = float(value)
@@ -93,7 +54,57 @@ def _positive(value: str, default: float) -> float:
     return number if number > 0 else default
 
 
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    """The process-wide settings, read on first use (never at import time)."""
-    return load_settings()
+def read(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """An instance of the settings class `cls` from the environment: each field from its variable, converted
+    to the field's default's type (str, bool, int, float); URLs lose a trailing slash."""
+    values: dict[str, Any] = {}
+    for spec in fields(cls):  # type: ignore[arg-type]
+        variable = spec.metadata.get("variable")
+        if not variable:
+            continue
+        default = spec.default if spec.default is not MISSING else ""
+        raw = env(variable, "", environ)
+        if not raw:
+            values[spec.name] = default
+        elif isinstance(default, bool):
+            values[spec.name] = raw.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int | float):
+            values[spec.name] = positive(raw, float(default)) if isinstance(default, float) else \
+                int(positive(raw, float(default)))
+        else:
+            values[spec.name] = raw.rstrip("/") if variable.endswith("_URL") else raw
+    return cls(**values)
+
+
+def cached(reader: Callable[[], T]) -> Callable[[], T]:
+    """The reader, read once per process until `reset()`."""
+    once = lru_cache(maxsize=1)(reader)
+    _CACHED.append(once)
+    return once
+
+
+def reset() -> None:
+    """Forget every cached reading: the next use reads the environment again (tests)."""
+    for once in _CACHED:
+        once.cache_clear()
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every backend call shares."""
+
+    # Seconds for one backend request; an answer that needs several still ends within ~10 s.
+    http_timeout: float = setting("OPSBOT_HTTP_TIMEOUT", 8.0)
+    # Seconds a change waits for its requester's "yes" (actions.confirm); tests shorten it.
+    confirm_seconds: float = setting("OPSBOT_CONFIRM_SECONDS", 300.0)
+
+
+@cached
+def shared() -> Shared:
+    """The process-wide shared settings, read on first use (never at import time)."""
+    return read(Shared)
+
+
+# Secrets read by the servers' own configuration (endpoints.yml, credentials.teams.yml) or by common modules.
+declare_secret("OPSBOT_ACTIONS_TOKEN", "OPSBOT_OFFER_KEY", "OPSBOT_REST_TOKEN", "OPSBOT_DB_PASSWORD",
+               "OPSBOT_REDIS_PASSWORD", "TEAMS_APP_PASSWORD")

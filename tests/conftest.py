@@ -81,7 +81,7 @@ def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS.github_token)
     monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
     monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +102,7 @@ def petclinic(petclinic_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
         state.fault = Fault()
     point_settings_at(petclinic_sandbox, monkeypatch)
     yield petclinic_sandbox
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 # The GitHub tests' fixtures (the Acme world, a fresh GitHub facade per test): tests/github_support.py.

@@ -20,7 +20,7 @@ def point_github_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS.github_token)
     for name in ("GITHUB_ORG", "GITHUB_DEFAULT_REPO", "OPSBOT_HTTP_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
 
 
@@ -58,7 +58,7 @@ def acme(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Itera
     yield acme_sandbox
     restore(acme_sandbox)
     github_service.reset()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 @pytest.fixture()

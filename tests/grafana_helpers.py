@@ -44,9 +44,9 @@ def acme_fixture(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) 
     # only Grafana: the other backends' sections of the Acme world may not exist
     monkeypatch.setenv("GRAFANA_URL", acme_sandbox.url("grafana"))
     monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     yield acme_sandbox
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 @pytest.fixture(name="no_renderer")

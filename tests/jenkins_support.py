@@ -20,7 +20,7 @@ from tests.conftest import TEST_CREDENTIALS, WORLDS, point_settings_at, start_sa
 
 def fresh_facade() -> None:
     """Forget cached clients and job lists (each test counts its own requests)."""
-    jenkins_service_module._services.clear()
+    jenkins_service_module.reset()
 
 
 def jenkins_state(sandbox: RunningSandbox) -> JenkinsWorld:
@@ -88,7 +88,7 @@ def acme(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Itera
     point_settings_at(acme_sandbox, monkeypatch)
     yield acme_sandbox
     fresh_facade()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 @pytest.fixture()
@@ -99,7 +99,7 @@ def builds(petclinic_private: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -
     point_settings_at(petclinic_private, monkeypatch)
     yield petclinic_private
     fresh_facade()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def world_file(name: str) -> Path:
@@ -123,7 +123,7 @@ def point_jenkins_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
     monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
     monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 # A small world: a run of failures (one aborted build in it) with commits by different people, one failing
@@ -169,4 +169,4 @@ def streak(streak_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> I
     point_jenkins_at(streak_sandbox, monkeypatch)
     yield streak_sandbox
     fresh_facade()
-    settings_module.settings.cache_clear()
+    settings_module.reset()

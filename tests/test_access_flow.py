@@ -128,7 +128,7 @@ def test_no_secret_in_replies_logs_or_audit(jenkins: RunningSandbox, demo_access
 def test_the_offer_expires_after_the_configured_time(builds: RunningSandbox, monkeypatch: pytest.MonkeyPatch,
                                                      demo_access: Path) -> None:
     monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", "0.5")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     answer, slots = say(ActionJenkinsRunBuild(), "build petclinic-build on branch main", sender="dan")
     pending = slots[PENDING_SLOT]
     assert "I'll run petclinic-build with BRANCH=main" in answer
@@ -150,7 +150,7 @@ def test_the_expiry_setting_defaults_to_five_minutes(monkeypatch: pytest.MonkeyP
         monkeypatch.delenv("OPSBOT_CONFIRM_SECONDS", raising=False)
     else:
         monkeypatch.setenv("OPSBOT_CONFIRM_SECONDS", value)
-    assert settings_module.load_settings().confirm_seconds == seconds
+    assert settings_module.read(settings_module.Shared).confirm_seconds == seconds
 
 
 def _history_tracker(text: str, sender: str, pending: dict, between: list[tuple[str, str]]):

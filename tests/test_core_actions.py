@@ -76,7 +76,7 @@ def _names(jobs: list[dict]) -> list[str]:
 def test_help_without_reachable_backends_shows_slots_not_foreign_names(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("JENKINS_URL", "GITHUB_TOKEN", "GRAFANA_URL"):
         monkeypatch.delenv(variable, raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     messages, _ = run_action(ActionHelp(), make_tracker("help", "help"))
     answer = texts(messages)
     assert '"is ‹job› green?"' in answer and '"open bugs in ‹repo›"' in answer

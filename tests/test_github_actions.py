@@ -252,7 +252,7 @@ def test_configured_org_and_default_repo(pets: RunningSandbox, monkeypatch: pyte
 
     monkeypatch.setenv("GITHUB_ORG", "petclinic")
     monkeypatch.setenv("GITHUB_DEFAULT_REPO", "petclinic/petclinic-infra")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
     text, _, _ = ask("github_releases", "latest release?")
     assert text.startswith("petclinic/petclinic-infra has no published release yet") and "I picked" not in text

@@ -149,18 +149,18 @@ def error_of(coroutine) -> BackendError:
 
 def test_wrong_token_is_unauthorised(pets: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
     assert error_of(github_service.service().repos()).fault == Fault.UNAUTHORISED
 
 
 def test_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     with pytest.raises(BackendError) as caught:
         github_service.service()
     assert caught.value.fault == Fault.NOT_CONFIGURED
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def test_rate_limit_carries_the_reset_time(gh, pets: RunningSandbox) -> None:
@@ -208,7 +208,7 @@ def test_missing_repository_is_not_found(gh) -> None:
 
 def test_slow_github_times_out(pets: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "1")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
     fault(pets, delay=2)
     assert error_of(github_service.service().repos()).fault == Fault.TIMED_OUT
@@ -220,10 +220,10 @@ def test_github_down_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
         port = probe.getsockname()[1]
     monkeypatch.setenv("GITHUB_API_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_whatever")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
     assert error_of(github_service.service().repos()).fault == Fault.UNREACHABLE
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     github_service.reset()
 
 

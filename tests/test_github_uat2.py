@@ -20,7 +20,7 @@ def acme_ci(acme: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSan
     monkeypatch.setenv("JENKINS_URL", acme.url("jenkins"))
     monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
     monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     return acme
 
 

@@ -154,10 +154,10 @@ def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSa
 def tiny(tiny_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
     monkeypatch.setenv("GRAFANA_URL", tiny_sandbox.url("grafana"))  # only Grafana: the world has nothing else
     monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     reset_stats(tiny_sandbox)
     yield tiny_sandbox
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def test_envs_under_another_label_name_are_found_by_their_words(tiny) -> None:

@@ -9,13 +9,14 @@ import pytest
 
 from backends.faults import BackendError, Fault
 from backends.grafana import service
-from backends.grafana.service import GrafanaClient, png_size
+from backends.grafana.service import GrafanaService, png_size
+from backends.grafana.settings import GrafanaSettings
 from tests.conftest import TEST_CREDENTIALS
 from tests.grafana_helpers import fresh_grafana_client, grafana_stats  # noqa: F401
 
 
-def client_for(sandbox) -> GrafanaClient:
-    return GrafanaClient(sandbox.url("grafana"), TEST_CREDENTIALS.grafana_token, 5)
+def client_for(sandbox) -> GrafanaService:
+    return GrafanaService(GrafanaSettings(url=sandbox.url("grafana"), token=TEST_CREDENTIALS.grafana_token), 5)
 
 
 def test_panels_are_typed_with_units_and_links(petclinic) -> None:
@@ -84,7 +85,7 @@ def test_json_of_the_wrong_shape_is_a_bad_response() -> None:
 
 
 def test_urls_under_a_sub_path() -> None:
-    client = GrafanaClient("https://ops.example.com/grafana/", "t", 5)
+    client = GrafanaService(GrafanaSettings(url="https://ops.example.com/grafana/", token="t"), 5)
     assert client.absolute("/grafana/d/abc/x") == "https://ops.example.com/grafana/d/abc/x"
     assert client.absolute("/d/abc/x") == "https://ops.example.com/grafana/d/abc/x"
     assert client.absolute("https://elsewhere/d/y") == "https://elsewhere/d/y"
@@ -133,7 +134,7 @@ def test_template_variables_offer_their_values_but_never_all() -> None:
 
 
 def test_an_alert_rule_that_cannot_be_evaluated_says_so() -> None:
-    rule = GrafanaClient("https://g.example", "", 5)._alert_rule(
+    rule = GrafanaService(GrafanaSettings(url="https://g.example"), 5)._alert_rule(
         {"name": "Queue", "uid": "q", "state": "inactive", "health": "error", "lastError": "datasource not found",
          "alerts": [{"labels": {}, "state": "Normal (Error)", "activeAt": "0001-01-01T00:00:00Z", "value": ""}]},
         "Shop")

@@ -27,14 +27,14 @@ def free_port() -> int:
 
 def test_grafana_down(petclinic, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAFANA_URL", f"http://127.0.0.1:{free_port()}")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     answer = texts(ask(ActionGrafanaAlerts(), "what's firing?", "grafana_alerts"))
     assert answer.startswith("I can't reach Grafana right now")
 
 
 def test_wrong_token_is_a_401(petclinic, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRAFANA_TOKEN", "glsa_not_the_token")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     answer = texts(ask(ActionGrafanaMetricValue(), "error rate right now", "grafana_metric_value"))
     assert answer == "Grafana rejected my credentials (401). An admin needs to check opsbot's Grafana token."
     assert "glsa_" not in answer
@@ -57,7 +57,7 @@ def test_faults_are_polite(petclinic, fault: dict, answer: str) -> None:
 
 def test_a_slow_grafana_times_out(petclinic, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "0.5")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     set_fault(petclinic, delay=2)
     answer = texts(ask(ActionGrafanaAlerts(), "what's firing?", "grafana_alerts"))
     assert answer.startswith("Grafana didn't answer in time.")
@@ -79,7 +79,7 @@ def test_a_failing_renderer_falls_back_too(petclinic, no_renderer) -> None:
 
 def test_a_slow_renderer_falls_back_to_the_numbers(petclinic, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "0.5")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     ask(ActionGrafanaMetricValue(), "error rate right now", "grafana_metric_value")  # name lists in the cache
     set_fault(petclinic, delay=2, paths="/render")
     answer = texts(ask(ActionGrafanaGraph(), "graph the error rate", "grafana_graph"))
@@ -89,7 +89,7 @@ def test_a_slow_renderer_falls_back_to_the_numbers(petclinic, monkeypatch: pytes
 
 def test_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GRAFANA_URL", raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     answer = texts(ask(ActionGrafanaAlerts(), "what's firing?", "grafana_alerts"))
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     assert answer.startswith("Grafana is not configured here") and "GRAFANA_URL" in answer

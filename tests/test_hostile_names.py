@@ -143,11 +143,11 @@ def hostile(hostile_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tm
     _forget_backends()
     yield hostile_sandbox
     _forget_backends()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def _forget_backends() -> None:
-    jenkins_service._services.clear()
+    jenkins_service.reset()
     github_service.reset()
     grafana_service.clear_cache()
     grafana_service.forget_session()

@@ -241,7 +241,7 @@ def test_faults_are_polite_and_name_jenkins(jenkins: RunningSandbox, fault: dict
 def test_a_slow_jenkins_is_answered_within_the_budget(jenkins: RunningSandbox,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "0.5")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     set_fault(jenkins, delay=3)
     answer, _, _ = ask(ActionJenkinsQueue(), "what's running?")
     assert "Jenkins didn't answer in time" in answer
@@ -414,7 +414,7 @@ def branches(branches_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch):
     jenkins_support.point_jenkins_at(branches_sandbox, monkeypatch)
     yield branches_sandbox
     jenkins_support.fresh_facade()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def test_a_status_says_when_the_last_build_was_not_of_the_default_branch(branches: RunningSandbox) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from backends.faults import BackendError, Fault
 from backends.jenkins import service as service_module
-from backends.jenkins.service import jenkins_service, log_tail
+from backends.jenkins.service import log_tail
+from backends.jenkins.service import service as jenkins_service
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests import jenkins_support
@@ -151,7 +152,7 @@ def test_malformed_json(jenkins: RunningSandbox) -> None:
 
 def test_slow_jenkins_times_out(jenkins: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSBOT_HTTP_TIMEOUT", "0.5")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     set_fault(jenkins, delay=3)
     with pytest.raises(BackendError) as raised:
         run(jenkins_service().agents())
@@ -160,7 +161,7 @@ def test_slow_jenkins_times_out(jenkins: RunningSandbox, monkeypatch: pytest.Mon
 
 def test_wrong_token(jenkins: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JENKINS_API_TOKEN", "wrong-token-1234")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     with pytest.raises(BackendError) as raised:
         run(jenkins_service().jobs())
     assert raised.value.fault is Fault.UNAUTHORISED and "wrong-token-1234" not in str(raised.value)
@@ -172,21 +173,21 @@ def test_jenkins_down(monkeypatch: pytest.MonkeyPatch) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("JENKINS_URL", f"http://127.0.0.1:{port}")
-    settings_module.settings.cache_clear()
-    service_module._services.clear()
+    settings_module.reset()
+    service_module.reset()
     with pytest.raises(BackendError) as raised:
         run(jenkins_service().jobs())
     assert raised.value.fault is Fault.UNREACHABLE
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def test_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JENKINS_URL", raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     with pytest.raises(BackendError) as raised:
         jenkins_service()
     assert raised.value.fault is Fault.NOT_CONFIGURED
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 def test_culprits_and_the_start_of_a_run_of_failures(streak: RunningSandbox) -> None:

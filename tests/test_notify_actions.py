@@ -50,7 +50,7 @@ def say(action, text: str, metadata: dict | None = None, entities: list[dict] | 
 
 
 def fresh_services() -> None:
-    jenkins_service._services.clear()
+    jenkins_service.reset()
     github_service.reset()
     grafana_service.clear_cache()
     grafana_service.forget_session()
@@ -202,7 +202,7 @@ def acme(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, notify_e
     notify_actions._stores.clear()
     yield acme_sandbox
     fresh_services()
-    settings_module.settings.cache_clear()
+    settings_module.reset()
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -239,7 +239,7 @@ def test_a_backend_fault_while_subscribing_is_a_polite_answer(world: RunningSand
 
 def test_with_only_jenkins_configured_a_name_is_a_job(world: RunningSandbox, notify_env: Path, monkeypatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN")
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     answer, _, _ = say(ActionSubscribe(), "tell me when petclinic-payroll breaks",
                        entities=[{"entity": "job", "value": "petclinic-payroll"}])
     assert "I can't find a job" in answer and "GitHub" not in answer

@@ -66,10 +66,10 @@ def test_a_tool_that_is_down_drops_its_example_not_the_answer(acme: RunningSandb
 def test_with_no_tool_configured_the_hint_is_generic(notify_env: Path, monkeypatch) -> None:
     for name in ("JENKINS_URL", "GITHUB_TOKEN", "GITHUB_API_URL", "GRAFANA_URL"):
         monkeypatch.delenv(name, raising=False)
-    settings_module.settings.cache_clear()
+    settings_module.reset()
     fresh_services()
     try:
         answer, _, _ = rest(ActionListSubscriptions(), "list subscriptions", sender="u22")
     finally:
-        settings_module.settings.cache_clear()
+        settings_module.reset()
     assert "no notifications set up" in answer and "[job name]" in answer and "petclinic" not in answer

@@ -27,8 +27,9 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from backends.cache import Coalesced, TTLCache
+from backends.facade import Facade
 from backends.faults import BackendError, Fault, in_thread
-from common.settings import GitHubSettings, settings
+from backends.github.settings import GitHubSettings, github_settings
 
 BACKEND = "GitHub"
 NAMES_TTL = 60.0  # repositories, members, labels: names change rarely
@@ -738,25 +739,12 @@ def _commit(commit: Any) -> CommitInfo:
 
 
 # -- the service for the current settings ---------------------------------------------------------------------
-_services: dict[tuple, GitHubService] = {}
-_services_lock = threading.Lock()
+facade: Facade[GitHubService] = Facade(BACKEND, github_settings, GitHubService)
 
 
 def service() -> GitHubService:
     """The GitHub service for the current settings (created on first use, never at import time)."""
-    current = settings()
-    config = current.github
-    if not config.configured:
-        raise BackendError(BACKEND, Fault.NOT_CONFIGURED)
-    key = (config.api_url, config.token, config.org, config.default_repo, current.http_timeout)
-    with _services_lock:
-        if key not in _services:
-            _services.clear()
-            _services[key] = GitHubService(config, current.http_timeout)
-        return _services[key]
+    return facade.service()
 
 
-def reset() -> None:
-    """Forget clients and caches (tests switch worlds and count requests)."""
-    with _services_lock:
-        _services.clear()
+reset = facade.reset

@@ -27,8 +27,9 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from backends.cache import TTLCache
+from backends.facade import Facade
 from backends.faults import BackendError, Fault, fault_for_status, translate_transport_errors
-from common.settings import settings
+from backends.grafana.settings import GrafanaSettings, grafana_settings
 
 BACKEND = "Grafana"
 NAME_LIST_TTL = 60.0
@@ -311,10 +312,12 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 
 
 # --- the client ----------------------------------------------------------------------------------------------
-class GrafanaClient:
-    def __init__(self, base_url: str, token: str, timeout: float) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
+class GrafanaService:
+    """One Grafana as configured: its API over the process's pooled aiohttp session."""
+
+    def __init__(self, config: GrafanaSettings, timeout: float) -> None:
+        self.base_url = config.url.rstrip("/")
+        self._token = config.token
         self.timeout = timeout
 
     # -- plumbing ---------------------------------------------------------------------------------------------
@@ -581,9 +584,17 @@ def _frame_series(frame: dict, default_name: str) -> list[Series]:
     return series
 
 
-def grafana() -> GrafanaClient:
-    """The client for the configured Grafana (settings are read once per process)."""
-    config = settings()
-    if not config.grafana.configured:
-        raise BackendError(BACKEND, Fault.NOT_CONFIGURED)
-    return GrafanaClient(config.grafana.url, config.grafana.token, config.http_timeout)
+def _forget_caches() -> None:
+    clear_cache()
+    forget_session()
+
+
+facade: Facade[GrafanaService] = Facade(BACKEND, grafana_settings, GrafanaService, on_reset=_forget_caches)
+
+
+def service() -> GrafanaService:
+    """The client for the configured Grafana (created on first use, never at import time)."""
+    return facade.service()
+
+
+reset = facade.reset

@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
 from backends.cache import TTLCache
+from backends.facade import Facade
 from backends.faults import BLOCKING_CALL_THREADS, BackendError, Fault, fault_for_status, in_thread
-from common.settings import settings
+from backends.jenkins.settings import JenkinsSettings, jenkins_settings
 
 BACKEND = "Jenkins"
 NAMES_MAX_AGE = 60.0
@@ -426,11 +427,11 @@ def _guarded(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 class JenkinsService:
     """One per Jenkins server (URL + user): holds the client and the job-list cache."""
 
-    def __init__(self, url: str, user: str, token: str, timeout: float) -> None:
+    def __init__(self, config: JenkinsSettings, timeout: float) -> None:
         import jenkins
 
-        self.base_url = url.rstrip("/")
-        self._client = jenkins.Jenkins(self.base_url, username=user or None, password=token or None,
+        self.base_url = config.url.rstrip("/")
+        self._client = jenkins.Jenkins(self.base_url, username=config.user or None, password=config.token or None,
                                        timeout=timeout)
         # A kept-alive connection for each call that can run at once (requests keeps 10 by default).
         from requests.adapters import HTTPAdapter
@@ -586,16 +587,12 @@ class JenkinsService:
             await asyncio.sleep(POLL_INTERVAL)
 
 
-_services: dict[tuple, JenkinsService] = {}
+facade: Facade[JenkinsService] = Facade(BACKEND, jenkins_settings, JenkinsService)
 
 
-def jenkins_service() -> JenkinsService:
+def service() -> JenkinsService:
     """The facade for the configured Jenkins (created on first use, never at import time)."""
-    config = settings()
-    if not config.jenkins.configured:
-        raise BackendError(BACKEND, Fault.NOT_CONFIGURED)
-    key = (config.jenkins.url, config.jenkins.user, config.jenkins.token, config.http_timeout)
-    service = _services.get(key)
-    if service is None:
-        service = _services[key] = JenkinsService(*key)
-    return service
+    return facade.service()
+
+
+reset = facade.reset
