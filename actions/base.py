@@ -17,8 +17,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.fault_replies import explain
 from actions.send import send
-from backends.fault_replies import explain
 from backends.faults import BackendError, Fault
 from common import cards, clock
 from common.reply import Button, Reply, payload

@@ -21,10 +21,13 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from actions.base import Ask
+from backends.github.source import GITHUB
 from backends.grafana.service import AlertRule
+from backends.grafana.source import GRAFANA, label_filter
+from backends.jenkins.source import JENKINS
+from backends.registry import sources
 from common.resolve import Candidate, Resolver, words
-from notifications.events import GITHUB, GRAFANA, JENKINS
-from notifications.match import CONDITIONS, Subscription, describe, label_filter
+from notifications.match import Subscription, describe
 
 TOPIC_ENTITY = "notify_topic"
 TOPIC_SLOT = "notify_topic"
@@ -63,7 +66,7 @@ TOPIC_WORDS = frozenset({
     "no", "more", "longer", "don't", "dont", "anymore", "those", "these", "ones", "them", "it", "is", "be",
     "from", "with", "and", "or", "what", "are", "we're",
 })
-TOPIC_SOURCES = {condition: source for source, conditions in CONDITIONS.items() for condition in conditions}
+TOPIC_SOURCES = {condition: name for name, source in sources().items() for condition in source.conditions}
 ALERT_LABEL_SKIP = frozenset({"alertname", "grafana_folder", "severity", "env", "environment"})
 SUBSCRIPTION_GENERIC = ("notifications", "notification", "alerts", "alert", "subscription", "builds", "build", "job")
 
@@ -171,7 +174,7 @@ def parse_restore(value: str) -> tuple[str, str, str] | None:
     """(source, condition, target) of a `restore_token`, or None when it isn't one (or names no known condition)."""
     source, _, rest = value.partition(":")
     condition, colon, target = rest.partition(":")
-    if not colon or condition not in CONDITIONS.get(source, {}):
+    if not colon or source not in sources() or condition not in sources()[source].conditions:
         return None
     return source, condition, target
 
@@ -222,7 +225,8 @@ def subscription_resolver(subscriptions: Sequence[Subscription]) -> Resolver:
         names = [s.label, s.target, describe(s)]
         if s.source == GRAFANA:
             names.extend(label_filter(s.target).values())
-        names.append({JENKINS: "jenkins", GRAFANA: "grafana alerts", GITHUB: "github"}[s.source] + " " + s.condition)
+        if s.source in sources():
+            names.append(sources()[s.source].called + " " + s.condition)
         candidates.append(Candidate(str(s.id), s.label or describe(s), tuple(n for n in names if n), s))
     return Resolver(candidates, generic=SUBSCRIPTION_GENERIC)
 

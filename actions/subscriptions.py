@@ -54,23 +54,25 @@ from actions.subscription_words import (
 from backends.faults import BackendError, Fault
 from backends.github.service import service as github_service
 from backends.github.settings import github_settings
+from backends.github.source import GITHUB
 from backends.grafana.service import service as grafana
 from backends.grafana.settings import grafana_settings
+from backends.grafana.source import GRAFANA, filter_target, label_filter
 from backends.jenkins.service import service as jenkins_service
 from backends.jenkins.settings import jenkins_settings
+from backends.jenkins.source import JENKINS
+from backends.registry import title as tool_title
 from common import cards
 from common.access import AccessFileError, Identity, policy, refusal_text
 from common.reply import Button, Reply, payload, yes_no
 from common.text import clean, join_names, plural
 from notifications.config import db_path
-from notifications.events import GITHUB, GRAFANA, JENKINS
-from notifications.match import Subscription, describe, filter_target, label_filter
+from notifications.match import Subscription, describe
 from notifications.store import AsyncNotifyStore, open_notify_store
 
 SUBSCRIPTION_ENTITY = "subscription"
 LIST_BUTTON = Button("What are we subscribed to?", payload("list_subscriptions"))
 T = TypeVar("T")
-SOURCE_NAMES = {JENKINS: "Jenkins", GRAFANA: "Grafana", GITHUB: "GitHub"}
 MAX_STOP_BUTTONS = 5
 STOP_KIND = "notify_unsubscribe"  # the confirmation (actions/confirm.py) before stopping several at once
 STORE_NAME = "opsbot's subscription store"
@@ -285,10 +287,10 @@ def _subscribed_reply(ask: Ask, subscription: Subscription, new: bool) -> Reply:
     # Undo only what this message did: an existing subscription is someone's earlier choice.
     undo = [Button("Undo", payload("unsubscribe", subscription=str(subscription.id)))] if new else []
     buttons = [*undo, LIST_BUTTON]
-    link = (f"Open {SOURCE_NAMES[subscription.source]}", subscription.target_url) if subscription.target_url else None
+    link = (f"Open {tool_title(subscription.source)}", subscription.target_url) if subscription.target_url else None
     if link:
         text += f" {subscription.target_url}"
-    card = cards.status_card(title, "ok", summary, [("Source", SOURCE_NAMES[subscription.source]), ("When", what)],
+    card = cards.status_card(title, "ok", summary, [("Source", tool_title(subscription.source)), ("When", what)],
                              link, buttons)
     return Reply(text=text, card=card, buttons=buttons)
 
@@ -317,7 +319,7 @@ def _stopped_reply(ask: Ask, removed: list[Subscription], left: int) -> Reply:
     tokens = [restore_token(s) for s in removed]
     buttons = [Button("Undo", payload("subscribe", subscription=tokens[0] if len(tokens) == 1 else tokens)),
                LIST_BUTTON]
-    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in removed]
+    facts = [(tool_title(s.source), clean(describe(s))) for s in removed]
     return Reply(text=text, card=cards.status_card("Unsubscribed", "ok", text, facts, buttons=buttons),
                  buttons=buttons)
 
@@ -330,7 +332,7 @@ def _confirm_stop_reply(ask: Ask, chosen: list[Subscription], total: int) -> Rep
     text = (f"That stops {which} {len(chosen)} notifications of {place(ask)}: {listed}. Shall I? "
             f"(yes / no; this offer expires in {minutes} min)")
     buttons = yes_no("Yes, stop them")
-    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in chosen]
+    facts = [(tool_title(s.source), clean(describe(s))) for s in chosen]
     return Reply(text=text, card=cards.status_card(f"Stop {len(chosen)} notifications?", "warning",
                                                    text.split(" Shall I?")[0] + ".", facts, buttons=buttons),
                  buttons=buttons)
@@ -339,12 +341,12 @@ def _confirm_stop_reply(ask: Ask, chosen: list[Subscription], total: int) -> Rep
 def _listing(ask: Ask, subscriptions: list[Subscription], heading: str = "") -> Reply:
     """The conversation's subscriptions (not empty), with a Stop button each for those who may stop them."""
     who = place(ask)
-    lines = [f"{i}. {clean(describe(s))} ({SOURCE_NAMES.get(s.source, s.source)})" +
+    lines = [f"{i}. {clean(describe(s))} ({tool_title(s.source)})" +
              (f" {s.target_url}" if s.target_url else "") for i, s in enumerate(subscriptions, 1)]
     intro = heading or f"{'You get' if who == 'you' else _capitalised(who) + ' gets'} a card when:"
     buttons = [Button(f"Stop: {_short(s)}", payload("unsubscribe", subscription=str(s.id)))
                for s in subscriptions[:MAX_STOP_BUTTONS]] if _may_subscribe(ask) else []
-    facts = [(SOURCE_NAMES.get(s.source, s.source), clean(describe(s))) for s in subscriptions]
+    facts = [(tool_title(s.source), clean(describe(s))) for s in subscriptions]
     card = cards.status_card(f"Subscriptions ({len(subscriptions)})", "neutral", intro, facts, buttons=buttons)
     return Reply(text="\n".join([intro, *lines]), card=card, buttons=buttons)
 

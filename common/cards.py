@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from common.reply import Button
-from common.text import log_line, safe_url
+from common.reply import Button, Reply
+from common.text import clean, log_line, safe_url
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -101,3 +101,14 @@ def status_card(
     actions = [opened] if opened else []
     actions.extend(submit(b) for b in buttons)
     return card(body, actions)
+
+
+def status_reply(title: str, status: str, summary: str, fact_pairs: Sequence[tuple[str, str]],
+                 link: tuple[str, str], buttons: list[Button]) -> Reply:
+    """A notification's reply: one complete text line (title, summary, link) and its status card. Facts and
+    the link come from webhook bodies: they are cleaned here."""
+    shown = [(name, clean(value, 200)) for name, value in fact_pairs if value]
+    url = safe_url(link[1])
+    text = " ".join(part for part in (f"{title}.", summary, url) if part)
+    return Reply(text=text, card=status_card(title, status, summary, shown, (link[0], url) if url else None, buttons),
+                 buttons=buttons)

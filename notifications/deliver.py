@@ -22,12 +22,18 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from notifications.events import ALERT_RESOLVED
-from notifications.render import render
+from backends.events import THREAD_CLOSED, Event
+from backends.registry import sources
+from common.reply import Reply
 from notifications.sinks import DeliveryError, NoRoute, Sink
 from notifications.store import AsyncNotifyStore, NotifyStore, OutboxRow
 
 logger = logging.getLogger(__name__)
+
+
+def render(event: Event, now: float | None = None) -> Reply:
+    """What a conversation sees of an event: its tool's card (backends/<name>/source.py)."""
+    return sources()[event.source].render(event, time.time() if now is None else now)
 
 RETENTION_SECONDS = 14 * 86400
 PRUNE_EVERY_SECONDS = 3600.0
@@ -168,7 +174,7 @@ class Deliverer:
     async def _post(self, row: OutboxRow, reply, sink: Sink | None) -> str | None:
         if sink is None:
             raise NoRoute("Teams is not configured")
-        if row.event.kind == ALERT_RESOLVED and row.thread:
+        if row.event.kind == THREAD_CLOSED and row.thread:
             firing = await self.store.thread_message(row.conversation, row.thread)
             if firing:
                 await self._best_effort(sink.update(row.conversation, firing, reply), row)

@@ -14,14 +14,12 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
+from backends.events import PayloadError
+from backends.registry import sources
 from common import jsonbody
 from common.jsonbody import BadBody
-from notifications import verify
 from notifications.config import NotifySettings
-from notifications.events import GITHUB, GRAFANA, JENKINS, SOURCES, Event, PayloadError, github_event, grafana_events
-from notifications.events import jenkins_event as parse_jenkins
 from notifications.store import AsyncNotifyStore, NotifyStore
 
 logger = logging.getLogger(__name__)
@@ -42,31 +40,33 @@ class Receiver:
 
     async def handle(self, source: str, headers: Mapping[str, str], query: Mapping[str, str],
                      body: bytes) -> Answer:
-        if source not in SOURCES:
-            return Answer(404, {"error": f"no webhook {source!r}; try one of {', '.join(SOURCES)}"})
+        known = sources()
+        if source not in known:
+            return Answer(404, {"error": f"no webhook {source!r}; try one of {', '.join(known)}"})
+        tool = known[source]
         if len(body) > self.settings.max_body_bytes:
             return Answer(413, {"error": "payload too large"})
         headers = {str(k).lower(): str(v) for k, v in headers.items()}
-        if not self._authentic(source, headers, query, body):
+        if not tool.authentic(headers, query, body):
             logger.warning("Notifications: refused a %s webhook (bad or missing secret/signature)", source)
             return Answer(401, {"error": "unauthorized"})
         try:
-            parsed = _json(source, headers, body)
+            parsed = _json(tool.json_body(headers, body))
         except BadBody as error:
             return Answer(error.status, {"error": error.reason})
         except ValueError:
             return Answer(400, {"error": "the body is not JSON"})
-        if source == GITHUB and headers.get("x-github-event") == "ping":
-            return Answer(200, {"ok": True, "pong": True})
+        if (handshake := tool.handshake(headers)) is not None:
+            return Answer(200, handshake)
         try:
-            events = self._events(source, headers, parsed)
+            events = tool.events(headers, parsed)
         except PayloadError as error:
             return Answer(400, {"error": f"not a {source} notification: {error}"})
         if not events:
             return Answer(200, {"ok": True, "ignored": "no event anyone can subscribe to"})
-        delivery = headers.get("x-github-delivery", "") if source == GITHUB else ""
+        delivery = tool.delivery_id(headers)
         try:
-            receipt = await self.store.receive(events, f"github|{delivery}" if delivery else "")
+            receipt = await self.store.receive(events, f"{source}|{delivery}" if delivery else "")
         except sqlite3.Error as error:  # the sender retries; nothing was acknowledged
             logger.error("Notifications: could not store a %s event: %s", source, error)
             return Answer(503, {"error": "could not store the event; try again"})
@@ -77,27 +77,7 @@ class Receiver:
             answer["duplicate_delivery"] = True
         return Answer(202 if receipt.events else 200, answer)
 
-    def _authentic(self, source: str, headers: dict[str, str], query: Mapping[str, str], body: bytes) -> bool:
-        settings = self.settings
-        if source == JENKINS:
-            return verify.jenkins_ok(headers, query, settings.jenkins_secret)
-        if source == GRAFANA:
-            return verify.grafana_ok(headers, settings.grafana_token, settings.grafana_user, settings.grafana_password)
-        return verify.github_ok(headers, body, settings.github_secret)
 
-    def _events(self, source: str, headers: dict[str, str], parsed: Any) -> list[Event]:
-        if source == JENKINS:
-            event = parse_jenkins(parsed, self.settings.jenkins_url)
-            return [event] if event else []
-        if source == GRAFANA:
-            return grafana_events(parsed)
-        event = github_event(headers.get("x-github-event", ""), parsed)
-        return [event] if event else []
-
-
-def _json(source: str, headers: dict[str, str], body: bytes) -> Any:
-    """The JSON payload, nested at most MAX_JSON_DEPTH deep; GitHub webhooks may be form-encoded
-    (`payload=<json>`)."""
-    if source == GITHUB and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = (parse_qs(body.decode("utf-8")).get("payload") or [""])[0].encode("utf-8")
+def _json(body: bytes) -> Any:
+    """The JSON payload, nested at most MAX_JSON_DEPTH deep."""
     return jsonbody.parse(body, len(body) + 1)

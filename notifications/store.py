@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from backends.events import THREAD_CLOSED, THREAD_OPENED, Event
 from common.database import Database, DatabaseSettings
-from notifications.events import ALERT_FIRING, ALERT_RESOLVED, Event
 from notifications.match import Subscription, matches
 
 T = TypeVar("T")
@@ -310,12 +310,12 @@ class NotifyStore:
     @staticmethod
     def _recipients(db: sqlite3.Connection, event: Event, subscriptions: list[Subscription]) -> list[str]:
         conversations = sorted({s.conversation for s in subscriptions if matches(s, event)})
-        if event.kind != ALERT_RESOLVED:
+        if event.kind != THREAD_CLOSED:
             return conversations
         # a resolution follows its firing message: only where that alert was posted (or is about to be)
         told = {row[0] for row in db.execute(
             "SELECT conversation FROM notify_outbox WHERE thread = ? AND kind = ? AND state != ?",
-            (event.thread, ALERT_FIRING, FAILED))}
+            (event.thread, THREAD_OPENED, FAILED))}
         return [c for c in conversations if c in told]
 
     # -- delivering -----------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ class NotifyStore:
         """The Teams activity id of the firing message an alert's resolution follows."""
         rows = self._read("SELECT activity_id FROM notify_outbox WHERE conversation = ? AND thread = ? AND kind = ? "
                           "AND state = ? AND activity_id IS NOT NULL ORDER BY created_at DESC LIMIT 1",
-                          (conversation, thread, ALERT_FIRING, SENT))
+                          (conversation, thread, THREAD_OPENED, SENT))
         return rows[0][0] if rows else None
 
     def counts(self) -> dict[str, int]:

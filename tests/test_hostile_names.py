@@ -40,18 +40,21 @@ from actions.jenkins import (
     ActionJenkinsRunBuild,
     ActionJenkinsWhyFailed,
 )
+from backends.events import Event
 from backends.github import render as github_render
 from backends.github import service as github_service
 from backends.github.service import Check, PullDetail
+from backends.github.source import CI_COMPLETED, GITHUB, PR_OPENED, RELEASE_PUBLISHED
 from backends.grafana import render as grafana_render
 from backends.grafana import service as grafana_service
 from backends.grafana.service import Dashboard
+from backends.grafana.source import ALERT_FIRING, GRAFANA
 from backends.jenkins import service as jenkins_service
+from backends.jenkins.source import BUILD_FINISHED, JENKINS
 from common import cards
 from common import settings as settings_module
 from common.text import clean
-from notifications import events
-from notifications.render import render as render_event
+from notifications.deliver import render as render_event
 from sandbox.server import RunningSandbox
 from tests.conftest import ROOT, point_settings_at, start_sandbox
 from tests.support import make_tracker, run_action
@@ -293,7 +296,7 @@ def test_backend_links_must_be_http() -> None:
 
 
 # -- notifications --------------------------------------------------------------------------------------------
-def hostile_events() -> list[events.Event]:
+def hostile_events() -> list[Event]:
     build = {"job": JOB, "number": "7<b>", "result": "FAILURE", "branch": "feature/<at>Ann</at>\n# x",
              "commit": "abc1234", "culprits": ["eve <script>", "**mallory**"], "failed_tests": 2}
     alert = {"alertname": ALERT, "severity": "<b>critical</b>", "summary": "Summary <img src=x> [x](http://evil.example)",
@@ -304,18 +307,18 @@ def hostile_events() -> list[events.Event]:
           "sha": "1111111", "title": COMMIT, "actor": "**eve**", "run_number": 5}
     release = {"repo": "hostile/evil-app", "tag": "v1.0.0", "name": RELEASE, "author": "<at>mallory</at>"}
     return [
-        events.Event(events.JENKINS, events.BUILD_FINISHED, "k1", JOB, "javascript:alert(1)", "failed", data=build),
-        events.Event(events.GRAFANA, events.ALERT_FIRING, "k2", ALERT, "http://grafana.example/a", "failed",
+        Event(JENKINS, BUILD_FINISHED, "k1", JOB, "javascript:alert(1)", "failed", data=build),
+        Event(GRAFANA, ALERT_FIRING, "k2", ALERT, "http://grafana.example/a", "failed",
                      labels={"service": "<b>svc</b>", "**env**": "prod"}, data=alert),
-        events.Event(events.GITHUB, events.PR_OPENED, "k3", "hostile/evil-app", "http://gh.example/pr/1", data=pr),
-        events.Event(events.GITHUB, events.CI_COMPLETED, "k4", "hostile/evil-app", "http://gh.example/r/5", data=ci),
-        events.Event(events.GITHUB, events.RELEASE_PUBLISHED, "k5", "hostile/evil-app", "http://gh.example/v1",
+        Event(GITHUB, PR_OPENED, "k3", "hostile/evil-app", "http://gh.example/pr/1", data=pr),
+        Event(GITHUB, CI_COMPLETED, "k4", "hostile/evil-app", "http://gh.example/r/5", data=ci),
+        Event(GITHUB, RELEASE_PUBLISHED, "k5", "hostile/evil-app", "http://gh.example/v1",
                      data=release),
     ]
 
 
 @pytest.mark.parametrize("event", hostile_events(), ids=lambda e: e.kind)
-def test_notifications_show_webhook_names_escaped(event: events.Event) -> None:
+def test_notifications_show_webhook_names_escaped(event: Event) -> None:
     reply = render_event(event)
     assert_neutralised(reply.text)
     assert_neutralised("\n".join(shown_in_card(reply.card)) + "\n".join(b.title for b in reply.buttons))
@@ -324,7 +327,7 @@ def test_notifications_show_webhook_names_escaped(event: events.Event) -> None:
         assert links == [event.url] and reply.text.endswith(event.url)
     else:  # a javascript: "build URL" from a webhook is neither a button nor a word of the text
         assert not links and event.url not in reply.text.split()
-    name = {events.JENKINS: JOB, events.GRAFANA: ALERT}.get(event.source, "evil-app")
+    name = {JENKINS: JOB, GRAFANA: ALERT}.get(event.source, "evil-app")
     assert clean(name)[:40] in reply.text
 
 

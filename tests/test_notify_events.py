@@ -6,23 +6,15 @@ import json
 
 import pytest
 
-from notifications import verify
-from notifications.events import (
-    ALERT_FIRING,
-    ALERT_RESOLVED,
-    BUILD_FINISHED,
-    BUILD_STARTED,
-    CI_COMPLETED,
-    PR_MERGED,
-    RELEASE_PUBLISHED,
-    Event,
-    PayloadError,
-    github_event,
-    grafana_events,
-    jenkins_event,
-)
+from backends.events import Event, PayloadError
+from backends.github import source as github_source
+from backends.github.source import CI_COMPLETED, PR_MERGED, RELEASE_PUBLISHED, github_event
+from backends.grafana import source as grafana_source
+from backends.grafana.source import ALERT_FIRING, ALERT_RESOLVED, grafana_events
+from backends.jenkins import source as jenkins_source
+from backends.jenkins.source import BUILD_FINISHED, BUILD_STARTED, jenkins_event
+from notifications.deliver import render
 from notifications.match import Subscription, describe, matches
-from notifications.render import render
 from tests.notify_harness import (
     check_suite_payload,
     grafana_payload,
@@ -148,14 +140,14 @@ def test_alert_and_github_cards() -> None:
 
 def test_signatures_and_secrets() -> None:
     body = b'{"zen": "Keep it logically awesome."}'
-    good = verify.github_signature(body, "s3cret")
-    assert verify.github_ok({"x-hub-signature-256": good}, body, "s3cret")
-    assert not verify.github_ok({"x-hub-signature-256": good}, body + b" ", "s3cret")
-    assert not verify.github_ok({"x-hub-signature-256": good.replace("sha256=", "sha1=")}, body, "s3cret")
-    assert not verify.github_ok({"x-hub-signature-256": good}, body, "")  # no secret configured: closed
-    assert verify.jenkins_ok({}, {"token": "t0ken"}, "t0ken")
-    assert verify.jenkins_ok({"authorization": "Basic b3BzYm90OnQwa2Vu"}, {}, "t0ken")  # opsbot:t0ken
-    assert not verify.jenkins_ok({}, {"token": "t0ken"}, "")
-    assert verify.grafana_ok({"authorization": "Bearer abc"}, "abc", "", "")
-    assert not verify.grafana_ok({"authorization": "Bearer abd"}, "abc", "", "")
-    assert verify.grafana_ok({"authorization": "Basic Z3JhZmFuYTpwdw=="}, "", "grafana", "pw")
+    good = github_source.signature(body, "s3cret")
+    assert github_source.webhook_ok({"x-hub-signature-256": good}, body, "s3cret")
+    assert not github_source.webhook_ok({"x-hub-signature-256": good}, body + b" ", "s3cret")
+    assert not github_source.webhook_ok({"x-hub-signature-256": good.replace("sha256=", "sha1=")}, body, "s3cret")
+    assert not github_source.webhook_ok({"x-hub-signature-256": good}, body, "")  # no secret configured: closed
+    assert jenkins_source.webhook_ok({}, {"token": "t0ken"}, "t0ken")
+    assert jenkins_source.webhook_ok({"authorization": "Basic b3BzYm90OnQwa2Vu"}, {}, "t0ken")  # opsbot:t0ken
+    assert not jenkins_source.webhook_ok({}, {"token": "t0ken"}, "")
+    assert grafana_source.webhook_ok({"authorization": "Bearer abc"}, "abc", "", "")
+    assert not grafana_source.webhook_ok({"authorization": "Bearer abd"}, "abc", "", "")
+    assert grafana_source.webhook_ok({"authorization": "Basic Z3JhZmFuYTpwdw=="}, "", "grafana", "pw")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from backends.events import Event
+from backends.jenkins.source import BUILD_FINISHED, JENKINS
 from common.database import DatabaseSettings
-from notifications.events import BUILD_FINISHED, JENKINS, Event
 from notifications.store import LEASE_SECONDS, NotifyStore, PostgresNotifyStore, open_notify_store
 
 DATABASE = DatabaseSettings.from_env()

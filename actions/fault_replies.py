@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backends.faults import BackendError, Fault
+from backends.registry import setup_hint
 from common import clock
 from common.reply import Reply
 from common.text import clean
@@ -19,11 +20,6 @@ _SENTENCES = {
     Fault.REFUSED: "{b} refused: {raw}",
 }
 
-_HINTS = {
-    "Jenkins": "Set JENKINS_URL, JENKINS_USER and JENKINS_API_TOKEN.",
-    "GitHub": "Set GITHUB_TOKEN (and GITHUB_API_URL for GitHub Enterprise).",
-    "Grafana": "Set GRAFANA_URL and GRAFANA_TOKEN.",
-}
 
 
 def explain(error: BackendError) -> Reply:
@@ -34,7 +30,7 @@ def explain(error: BackendError) -> Reply:
     detail = clean(error.detail, 300)  # may quote the backend (an HTML error page, a name)
     text = _SENTENCES[error.fault].format(
         b=error.backend,
-        hint=_HINTS.get(error.backend, ""),
+        hint=setup_hint(error.backend),
         detail=f" ({detail})" if detail else "",
         when=when,
         raw=detail,
