@@ -29,7 +29,7 @@ def create_app(token: str):  # -> sanic.Sanic (imported late: rasa_sdk is slow t
     from rasa_sdk.endpoint import create_app as sdk_app
     from sanic import response
 
-    app = sdk_app("actions", cors_origins=None)
+    app = sdk_app("actions.catalog", cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY["actions"]
 
     @app.middleware("request")

@@ -26,7 +26,7 @@ from rasa_sdk.events import SlotSet
 from actions import audit
 from actions.base import Answer, Ask, QuestionAction
 from actions.confirm import Pending, ask_to_confirm, expiry_minutes, register
-from actions.github import GitHubQuestion
+from actions.github.repos import RepoFinder
 from actions.grafana import env_of
 from actions.jenkins import JOB_SLOT, Target, find_job
 from actions.live_names import live_names
@@ -143,12 +143,6 @@ def _record(ask: Ask, what: str, subscription: Subscription, result: str) -> Non
 
 
 # -- what to watch ---------------------------------------------------------------------------------------------
-class _RepoFinder(GitHubQuestion):
-    """The GitHub questions' way of finding a repository (entity, words, context), for `subscribe`."""
-
-    intent = "subscribe"
-
-
 def _without_context(ask: Ask) -> Ask:
     """The message without the job talked about before: only what it names counts."""
     return replace(ask, slots={**ask.slots, JOB_SLOT: None})
@@ -169,7 +163,7 @@ async def _github_watch(ask: Ask, condition: str, named_only: bool = False) -> W
     """The repository named (or talked about, or the default); with `named_only`, None unless one is named."""
     github = github_service()
     repos = await github.repos()
-    finder = _RepoFinder()
+    finder = RepoFinder.for_intent("subscribe")
     where = await finder.named_repo(without_topic_words(ask), github=github, repos=repos)
     if where.reply is not None:
         return None if named_only else where.reply
