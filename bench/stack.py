@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.teams_channels import CREDENTIALS as CHANNEL_CREDENTIALS  # noqa: E402
-from sandbox.server import Credentials  # noqa: E402
+from sandbox.services import credentials_from_env  # noqa: E402
 from scripts.teams_stack import BIN, Stack, wait_for  # noqa: E402
 
 CREDENTIALS = "connector.rest.GuardedRestInput:\n" + CHANNEL_CREDENTIALS
@@ -97,7 +97,7 @@ class BenchStack(Stack):
     def github_search(self) -> dict[str, int]:
         """The search rate limit as GitHub reports it (GET /rate_limit costs nothing): limit, used, remaining."""
         assert self.sandbox is not None
-        token = Credentials.from_env({}).github_token
+        token = credentials_from_env({})["GITHUB_TOKEN"]
         answer = requests.get(f"{self.sandbox.url('github')}/rate_limit", headers={"Authorization": f"token {token}"},
                               timeout=5)
         answer.raise_for_status()

@@ -1,6 +1,9 @@
 """`python -m sandbox [--world FILE] [--host 127.0.0.1] [--jenkins-port 8081] …`: start every fake service.
 
 Prints the environment that points opsbot at it, then serves until interrupted.
+`python -m sandbox --environment [--notify-base URL]`: print, as shell `export` lines, the settings that point
+opsbot at the sandbox on its well-known ports (and the webhook settings of the demo) when no registered backend
+is configured in the environment; print nothing when one is (scripts/run.sh then leaves the sandbox off).
 """
 
 from __future__ import annotations
@@ -8,12 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import signal
 import sys
 
+from backends.registry import WINGS
 from sandbox import botframework
-from sandbox.server import DEFAULT_PORTS, Credentials
-from sandbox.services import sandbox_for
+from sandbox.services import credentials_from_env, default_ports, demo_hooks, environment, sandbox_for
 from sandbox.world import DEFAULT_WORLD, WorldError, load_world
 
 
@@ -21,11 +25,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--world", default=os.environ.get("OPSBOT_WORLD") or str(DEFAULT_WORLD))
     parser.add_argument("--host", default="127.0.0.1", help="loopback only: the sandbox has demo credentials")
-    for name, port in DEFAULT_PORTS.items():
+    for name, port in default_ports().items():
         parser.add_argument(f"--{name}-port", type=int, default=port)
     parser.add_argument("--botframework", action="store_true",
                         help="also start the fake Microsoft Bot Framework (for the Teams channel)")
     parser.add_argument("--botframework-port", type=int, default=botframework.DEFAULT_PORT)
+    parser.add_argument("--environment", action="store_true",
+                        help="print the settings that point opsbot at the sandbox (nothing when a backend is set)")
+    parser.add_argument("--notify-base", default="http://127.0.0.1:5005/webhooks/notify",
+                        help="with --environment: where the sandboxes send their webhooks")
     return parser.parse_args(argv)
 
 
@@ -35,8 +43,8 @@ async def serve(args: argparse.Namespace) -> int:
     except WorldError as exc:
         print(f"sandbox: bad world file: {exc}", file=sys.stderr)
         return 2
-    ports = {name: getattr(args, f"{name}_port") for name in DEFAULT_PORTS}
-    sandbox = sandbox_for(world, Credentials.from_env(), args.host, ports)
+    ports = {name: getattr(args, f"{name}_port") for name in default_ports()}
+    sandbox = sandbox_for(world, credentials_from_env(), args.host, ports)
     fake = None
     if args.botframework:
         fake = botframework.from_env()
@@ -58,8 +66,23 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_environment(args: argparse.Namespace) -> int:
+    if any(wing.configured() for wing in WINGS):
+        return 0
+    urls = {name: f"http://127.0.0.1:{getattr(args, f'{name}_port')}" for name in default_ports()}
+    settings = {**environment(urls, credentials_from_env({})), **demo_hooks(args.notify_base)}
+    for name, value in settings.items():
+        print(f"export {name}={shlex.quote(value)}")
+    health = " ".join(f"{url}/_sandbox/health" for url in urls.values())
+    print(f"sandbox_health={shlex.quote(health)}")  # a shell variable for run.sh, not exported
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    return asyncio.run(serve(parse_args(sys.argv[1:] if argv is None else argv)))
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.environment:
+        return print_environment(args)
+    return asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

@@ -13,41 +13,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-import os
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 CONTROL_PREFIX = "/_sandbox/"
 
-# The sandbox accepts the same variables opsbot sends, so one environment configures both sides.
-DEFAULT_CREDENTIALS = {
-    "JENKINS_USER": "opsbot",
-    "JENKINS_API_TOKEN": "sandbox-jenkins-token",
-    "GITHUB_TOKEN": "sandbox-github-token",
-    "GRAFANA_TOKEN": "sandbox-grafana-token",
-}
-DEFAULT_PORTS = {"jenkins": 8081, "github": 8082, "grafana": 8083}
 
 
 @dataclass(frozen=True)
 class Credentials:
-    jenkins_user: str
-    jenkins_token: str
-    github_token: str
-    grafana_token: str
+    """What the fake services accept, by the variable opsbot reads it from (JENKINS_API_TOKEN, GITHUB_TOKEN...):
+    the sandbox accepts the same variables opsbot sends, so one environment configures both sides. Each
+    wing's sandbox declares its variables and demo values (sandbox/<name>/__init__.py: CREDENTIALS)."""
 
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
-        env = dict(os.environ if env is None else env)
+    values: Mapping[str, str] = field(default_factory=dict)
 
-        def value(name: str) -> str:
-            return env.get(name) or DEFAULT_CREDENTIALS[name]
-
-        return cls(value("JENKINS_USER"), value("JENKINS_API_TOKEN"), value("GITHUB_TOKEN"), value("GRAFANA_TOKEN"))
+    def __getitem__(self, variable: str) -> str:
+        return self.values[variable]
 
 
 def _same(a: str, b: str) -> bool:

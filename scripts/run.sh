@@ -71,22 +71,19 @@ wait_for() {  # wait_for URL NAME SECONDS
   exit 1
 }
 
-if [ "$mode" != rasa ] && [ -z "${JENKINS_URL:-}" ] && [ -z "${GITHUB_TOKEN:-}" ] && [ -z "${GRAFANA_URL:-}" ]; then
-  echo "No JENKINS_URL, GITHUB_TOKEN or GRAFANA_URL set: starting the sandbox (world: ${OPSBOT_WORLD:-Pet Clinic})."
-  export JENKINS_URL=http://127.0.0.1:8081 JENKINS_USER=opsbot JENKINS_API_TOKEN=sandbox-jenkins-token
-  export GITHUB_API_URL=http://127.0.0.1:8082 GITHUB_TOKEN=sandbox-github-token
-  export GRAFANA_URL=http://127.0.0.1:8083 GRAFANA_TOKEN=sandbox-grafana-token
-  # Notifications: the sandbox sends the Jenkins and Grafana webhooks to opsbot (demo secrets unless set): to the
-  # Rasa server's `notify` channel (serve), or to the notifier beside the shell chat (demo, port 5006).
-  export JENKINS_WEBHOOK_SECRET=${JENKINS_WEBHOOK_SECRET:-sandbox-jenkins-hook} \
-    GRAFANA_WEBHOOK_TOKEN=${GRAFANA_WEBHOOK_TOKEN:-sandbox-grafana-hook} \
-    GITHUB_WEBHOOK_SECRET=${GITHUB_WEBHOOK_SECRET:-sandbox-github-hook}
-  notify_base=http://127.0.0.1:$([ "$mode" = demo ] && echo 5006 || echo 5005)/webhooks/notify
-  export OPSBOT_NOTIFY_JENKINS_URL=${OPSBOT_NOTIFY_JENKINS_URL:-$notify_base/jenkins?token=$JENKINS_WEBHOOK_SECRET} \
-    OPSBOT_NOTIFY_GRAFANA_URL=${OPSBOT_NOTIFY_GRAFANA_URL:-$notify_base/grafana}
+# No backend configured: the sandbox plays every registered backend that has one (sandbox/<name>/), on its
+# well-known port, and sends its webhooks (demo secrets unless set) to the Rasa server's `notify` channel (serve)
+# or to the notifier beside the shell chat (demo, port 5006). `python -m sandbox --environment` says what it sets.
+notify_base=http://127.0.0.1:$([ "$mode" = demo ] && echo 5006 || echo 5005)/webhooks/notify
+sandbox_settings=$([ "$mode" = rasa ] || .venv/bin/python -m sandbox --environment --notify-base "$notify_base")
+if [ -n "$sandbox_settings" ]; then
+  echo "No backend configured: starting the sandbox (world: ${OPSBOT_WORLD:-Pet Clinic})."
+  eval "$sandbox_settings"
   .venv/bin/python -m sandbox >"$logs/sandbox.log" 2>&1 &
   pids+=($!)
-  wait_for http://127.0.0.1:8083/_sandbox/health sandbox 30
+  for url in $sandbox_health; do
+    wait_for "$url" sandbox 30
+  done
 fi
 
 # The shell's user sits at this machine: its answers speak in the machine's time zone unless OPSBOT_TIMEZONE

@@ -23,8 +23,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sandbox.botframework import FakeBotFramework, teams_environment  # noqa: E402
-from sandbox.server import Credentials, RunningSandbox  # noqa: E402
-from sandbox.services import build_apps  # noqa: E402
+from sandbox.server import RunningSandbox  # noqa: E402
+from sandbox.services import build_apps, credentials_from_env, environment  # noqa: E402
 from sandbox.world import DEFAULT_WORLD, load_world  # noqa: E402
 
 LOGS = ROOT / ".opsbot" / "logs"
@@ -87,13 +87,7 @@ class Stack:
         env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
                     "PYTHONDONTWRITEBYTECODE": "1", "OPSBOT_ACTIONS_TOKEN": self.actions_token})
         assert self.sandbox is not None
-        credentials = Credentials.from_env({})
-        env.update({
-            "JENKINS_URL": self.sandbox.url("jenkins"), "JENKINS_USER": credentials.jenkins_user,
-            "JENKINS_API_TOKEN": credentials.jenkins_token, "GITHUB_API_URL": self.sandbox.url("github"),
-            "GITHUB_TOKEN": credentials.github_token, "GRAFANA_URL": self.sandbox.url("grafana"),
-            "GRAFANA_TOKEN": credentials.grafana_token,
-        })
+        env.update(environment({name: self.sandbox.url(name) for name in self.sandbox.ports}, credentials_from_env({})))
         env.update({name: "" for name in OPTIONAL_TEAMS_VARIABLES})
         env.update(teams_environment(self.fake))
         env["TEAMS_STORE_PATH"] = str(Path(self._tmp.name) / "teams.db")
@@ -110,7 +104,7 @@ class Stack:
 
     def start(self) -> Stack:
         world = load_world(self.world)
-        apps = build_apps(world, Credentials.from_env({}))
+        apps = build_apps(world, credentials_from_env({}))
         apps["botframework"] = self.fake.app()
         self.sandbox = RunningSandbox(apps, "127.0.0.1", dict.fromkeys(apps, 0)).start_in_thread()
         self.fake.base_url = self.sandbox.url("botframework")

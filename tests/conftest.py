@@ -21,10 +21,10 @@ from tests.clock import start_run_clock, stop_run_clock
 ROOT = Path(__file__).resolve().parent.parent
 WORLDS = ROOT / "sandbox" / "worlds"
 
-TEST_CREDENTIALS = Credentials(
-    jenkins_user="opsbot-test", jenkins_token="jenkins-secret-0042",
-    github_token="ghp_testsecret0042", grafana_token="glsa_testsecret0042",
-)
+TEST_CREDENTIALS = Credentials({
+    "JENKINS_USER": "opsbot-test", "JENKINS_API_TOKEN": "jenkins-secret-0042",
+    "GITHUB_TOKEN": "ghp_testsecret0042", "GRAFANA_TOKEN": "glsa_testsecret0042",
+})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,12 +75,12 @@ def start_sandbox(world_file: Path) -> RunningSandbox:
 
 def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
-    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
-    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
+    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS["JENKINS_USER"])
+    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS["JENKINS_API_TOKEN"])
     monkeypatch.setenv("GITHUB_API_URL", sandbox.url("github"))
-    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS.github_token)
+    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS["GITHUB_TOKEN"])
     monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
+    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
     settings_module.reset()
 
 

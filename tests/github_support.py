@@ -17,7 +17,7 @@ from tests.conftest import TEST_CREDENTIALS, WORLDS, start_sandbox
 def point_github_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only GitHub: a world may have no Jenkins or Grafana section."""
     monkeypatch.setenv("GITHUB_API_URL", sandbox.url("github"))
-    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS.github_token)
+    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS["GITHUB_TOKEN"])
     for name in ("GITHUB_ORG", "GITHUB_DEFAULT_REPO", "OPSBOT_HTTP_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     settings_module.reset()

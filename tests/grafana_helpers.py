@@ -43,7 +43,7 @@ def acme_fixture(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) 
         acme_sandbox.state(service).fault = Fault()
     # only Grafana: the other backends' sections of the Acme world may not exist
     monkeypatch.setenv("GRAFANA_URL", acme_sandbox.url("grafana"))
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
+    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
     settings_module.reset()
     yield acme_sandbox
     settings_module.reset()
@@ -59,7 +59,7 @@ def no_renderer_fixture(petclinic: RunningSandbox) -> Iterator[str]:
 
 
 def auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {TEST_CREDENTIALS.grafana_token}"}
+    return {"Authorization": f"Bearer {TEST_CREDENTIALS['GRAFANA_TOKEN']}"}
 
 
 def grafana_stats(sandbox: RunningSandbox) -> dict[str, int]:

@@ -47,7 +47,7 @@ def set_fault(sandbox: RunningSandbox, **fault: object) -> None:
 
 
 def auth() -> tuple[str, str]:
-    return TEST_CREDENTIALS.jenkins_user, TEST_CREDENTIALS.jenkins_token
+    return TEST_CREDENTIALS["JENKINS_USER"], TEST_CREDENTIALS["JENKINS_API_TOKEN"]
 
 
 @pytest.fixture()
@@ -121,8 +121,8 @@ def world_sandbox(directory: Path, world: str) -> RunningSandbox:
 def point_jenkins_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings for a sandbox that serves only Jenkins (a small world without GitHub or Grafana)."""
     monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
-    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
-    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
+    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS["JENKINS_USER"])
+    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS["JENKINS_API_TOKEN"])
     settings_module.reset()
 
 

@@ -108,7 +108,7 @@ def test_a_broken_access_file_refuses_changes(builds: RunningSandbox, tmp_path: 
 
 def test_no_secret_in_replies_logs_or_audit(jenkins: RunningSandbox, demo_access: Path,
                                             caplog: pytest.LogCaptureFixture) -> None:
-    secrets = [TEST_CREDENTIALS.jenkins_token, TEST_CREDENTIALS.github_token, TEST_CREDENTIALS.grafana_token]
+    secrets = [TEST_CREDENTIALS[name] for name in ("JENKINS_API_TOKEN", "GITHUB_TOKEN", "GRAFANA_TOKEN")]
     replies = []
     with caplog.at_level(logging.DEBUG):
         replies.append(say(ActionJenkinsBuildStatus(), "is the nightly green", sender="dan")[0])

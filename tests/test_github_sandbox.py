@@ -13,7 +13,7 @@ from sandbox.world import WORLD as WORLD_SCHEMA
 from sandbox.world import WorldError, validate
 from tests.conftest import TEST_CREDENTIALS
 
-AUTH = {"Authorization": f"token {TEST_CREDENTIALS.github_token}"}
+AUTH = {"Authorization": f"token {TEST_CREDENTIALS['GITHUB_TOKEN']}"}
 REPO = "/repos/petclinic/spring-petclinic"
 
 
@@ -37,7 +37,7 @@ def numbers(items: list[dict]) -> list[int]:
 def test_token_auth_as_github(api) -> None:
     wrong = requests.get(api.base + "/user", headers={"Authorization": "token nope"}, timeout=5)
     assert wrong.status_code == 401 and wrong.json()["message"] == "Bad credentials"
-    bearer = requests.get(api.base + "/user", headers={"Authorization": f"Bearer {TEST_CREDENTIALS.github_token}"},
+    bearer = requests.get(api.base + "/user", headers={"Authorization": f"Bearer {TEST_CREDENTIALS['GITHUB_TOKEN']}"},
                           timeout=5)
     assert bearer.status_code == 200 and bearer.json()["login"]
 

@@ -18,8 +18,8 @@ AFTER_BUILD = {"last_question": "action_jenkins_build_status", "jenkins_job": "s
 def acme_ci(acme: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
     """The Acme GitHub sandbox plus its Jenkins (questions that cross the two)."""
     monkeypatch.setenv("JENKINS_URL", acme.url("jenkins"))
-    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS.jenkins_user)
-    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS.jenkins_token)
+    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS["JENKINS_USER"])
+    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS["JENKINS_API_TOKEN"])
     settings_module.reset()
     return acme
 

@@ -153,7 +153,7 @@ def tiny_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSa
 @pytest.fixture()
 def tiny(tiny_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
     monkeypatch.setenv("GRAFANA_URL", tiny_sandbox.url("grafana"))  # only Grafana: the world has nothing else
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS.grafana_token)
+    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
     settings_module.reset()
     reset_stats(tiny_sandbox)
     yield tiny_sandbox

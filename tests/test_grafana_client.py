@@ -16,7 +16,7 @@ from tests.grafana_helpers import fresh_grafana_client, grafana_stats  # noqa: F
 
 
 def client_for(sandbox) -> GrafanaService:
-    return GrafanaService(GrafanaSettings(url=sandbox.url("grafana"), token=TEST_CREDENTIALS.grafana_token), 5)
+    return GrafanaService(GrafanaSettings(url=sandbox.url("grafana"), token=TEST_CREDENTIALS["GRAFANA_TOKEN"]), 5)
 
 
 def test_panels_are_typed_with_units_and_links(petclinic) -> None:

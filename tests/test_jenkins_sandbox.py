@@ -63,13 +63,13 @@ def test_every_job_with_folders_through_python_jenkins(jenkins: RunningSandbox) 
 
 def test_version_header_and_the_api_user(jenkins: RunningSandbox) -> None:
     server = client(jenkins)
-    assert server.get_whoami()["id"] == TEST_CREDENTIALS.jenkins_user
+    assert server.get_whoami()["id"] == TEST_CREDENTIALS["JENKINS_USER"]
     assert server.get_version() == "2.479.3"
 
 
 def test_wrong_token_is_401_and_no_credentials_403(jenkins: RunningSandbox) -> None:
     url = jenkins.url("jenkins") + "/api/json"
-    wrong = requests.get(url, auth=(TEST_CREDENTIALS.jenkins_user, "not-the-token"), timeout=5)
+    wrong = requests.get(url, auth=(TEST_CREDENTIALS["JENKINS_USER"], "not-the-token"), timeout=5)
     anonymous = requests.get(url, timeout=5)
     assert wrong.status_code == 401 and anonymous.status_code == 403
     assert wrong.headers["X-Jenkins"] == "2.479.3"

@@ -165,7 +165,7 @@ def test_wrong_token(jenkins: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(BackendError) as raised:
         run(jenkins_service().jobs())
     assert raised.value.fault is Fault.UNAUTHORISED and "wrong-token-1234" not in str(raised.value)
-    assert TEST_CREDENTIALS.jenkins_token not in str(raised.value)
+    assert TEST_CREDENTIALS["JENKINS_API_TOKEN"] not in str(raised.value)
 
 
 def test_jenkins_down(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,8 @@ import requests
 from actions import subscriptions as notify_actions
 from actions.subscriptions import ActionSubscribe
 from sandbox.botframework import FakeBotFramework
-from sandbox.notify_hooks import GRAFANA_HOOK_ENV, JENKINS_HOOK_ENV
+from sandbox.grafana.hooks import GRAFANA_HOOK_ENV
+from sandbox.jenkins.hooks import JENKINS_HOOK_ENV
 from sandbox.server import RunningSandbox
 from tests.conftest import TEST_CREDENTIALS, point_settings_at
 from tests.jenkins_support import jenkins_state, private_sandbox
@@ -56,7 +57,7 @@ def test_a_triggered_sandbox_build_comes_back_as_a_notification(loop, fake_bf: F
     answer = subscribe_in_teams("let us know when the nightly finishes", fake_bf)
     assert "petclinic-nightly finishes" in answer
     started = requests.post(sandbox.url("jenkins") + "/job/petclinic-nightly/build", timeout=5,
-                            auth=(TEST_CREDENTIALS.jenkins_user, TEST_CREDENTIALS.jenkins_token))
+                            auth=(TEST_CREDENTIALS["JENKINS_USER"], TEST_CREDENTIALS["JENKINS_API_TOKEN"]))
     assert started.status_code == 201
     assert fake_bf.wait_messages(1, 20)
     server.drain()
@@ -75,7 +76,7 @@ def test_a_sandbox_alert_firing_then_resolved(loop, fake_bf: FakeBotFramework) -
                             timeout=15).json()
     assert flipped["state"] == "firing" and flipped["webhook"]["status"] == 202
     rules = requests.get(grafana + "/api/prometheus/grafana/api/v1/rules", timeout=5,
-                         headers={"Authorization": f"Bearer {TEST_CREDENTIALS.grafana_token}"}).json()
+                         headers={"Authorization": f"Bearer {TEST_CREDENTIALS['GRAFANA_TOKEN']}"}).json()
     states = {r["uid"]: r["state"] for g in rules["data"]["groups"] for r in g["rules"]}
     assert states["petclinic-errors"] == "firing"
     assert fake_bf.wait_messages(1, 10)

@@ -23,7 +23,7 @@ def test_wrong_credentials_get_401(petclinic) -> None:
 def test_requests_are_counted_and_reset(petclinic) -> None:
     url = petclinic.url("grafana")
     for _ in range(3):
-        requests.get(url + "/api/search", headers={"Authorization": f"Bearer {TEST_CREDENTIALS.grafana_token}"},
+        requests.get(url + "/api/search", headers={"Authorization": f"Bearer {TEST_CREDENTIALS['GRAFANA_TOKEN']}"},
                      timeout=5)
     stats = requests.get(url + "/_sandbox/stats", timeout=5).json()
     assert stats["by_path"]["/api/search"] == 3
@@ -33,7 +33,7 @@ def test_requests_are_counted_and_reset(petclinic) -> None:
 def test_fault_switch_answers_with_the_scripted_status(petclinic) -> None:
     url = petclinic.url("github")
     requests.post(url + "/_sandbox/fault", json={"status": 503}, timeout=5)
-    headers = {"Authorization": f"token {TEST_CREDENTIALS.github_token}"}
+    headers = {"Authorization": f"token {TEST_CREDENTIALS['GITHUB_TOKEN']}"}
     assert requests.get(url + "/user", headers=headers, timeout=5).status_code == 503
     requests.post(url + "/_sandbox/fault", json={}, timeout=5)
     assert requests.get(url + "/user", headers=headers, timeout=5).status_code != 503

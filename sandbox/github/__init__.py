@@ -1,1 +1,27 @@
-"""github."""
+"""The fake GitHub: the REST API PyGithub calls, search with GitHub's qualifiers, and GitHub Actions.
+
+What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, its well-known PORT,
+the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
+`demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sandbox.github.app import create_app
+from sandbox.server import Credentials
+
+PORT = 8082
+CREDENTIALS = {'GITHUB_TOKEN': 'sandbox-github-token'}
+
+
+def environment(url: str, credentials: Credentials) -> dict[str, str]:
+    return {"GITHUB_API_URL": url, "GITHUB_TOKEN": credentials["GITHUB_TOKEN"]}
+
+
+def demo_hooks(notify_base: str, environ: Mapping[str, str]) -> dict[str, str]:
+    return {"GITHUB_WEBHOOK_SECRET": environ.get("GITHUB_WEBHOOK_SECRET") or "sandbox-github-hook"}
+
+
+__all__ = ["CREDENTIALS", "PORT", "create_app", "demo_hooks", "environment"]

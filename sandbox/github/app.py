@@ -646,7 +646,7 @@ def rate_limit_switch(limits: RateLimits) -> Handler:
 
 
 def create_app(world: dict, credentials: Credentials) -> web.Application:
-    app = base_app("github", lambda request: bearer_ok(request, credentials.github_token, ("token", "Bearer")))
+    app = base_app("github", lambda request: bearer_ok(request, credentials["GITHUB_TOKEN"], ("token", "Bearer")))
     limits = RateLimits()
     app[WORLD_KEY] = GitHubWorld(world.get("github") or {}, world.get("started_at", time.time()))
     app[LIMITS_KEY] = limits

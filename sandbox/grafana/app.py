@@ -29,6 +29,7 @@ import time
 
 from aiohttp import web
 
+from sandbox.grafana.hooks import attach_grafana
 from sandbox.grafana.series import draw_chart, draw_placeholder, parse_time, points, step_for
 from sandbox.grafana.world import (
     DATASOURCE,
@@ -44,7 +45,6 @@ from sandbox.grafana.world import (
     rule_labels,
     search_hit,
 )
-from sandbox.notify_hooks import attach_grafana
 from sandbox.server import CONTROL_PREFIX, Credentials, base_app, bearer_ok
 
 # --- the app -------------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
     no_renderer = os.environ.get("OPSBOT_SANDBOX_NO_RENDERER", "").strip().lower()
     app = base_app(
         "grafana",
-        lambda request: request.path == "/api/health" or bearer_ok(request, credentials.grafana_token),
+        lambda request: request.path == "/api/health" or bearer_ok(request, credentials["GRAFANA_TOKEN"]),
         _unauthorised,
     )
     app[RENDERER_KEY] = {"available": no_renderer in ("", "0", "false", "no"),

@@ -1,1 +1,30 @@
-"""jenkins."""
+"""The fake Jenkins: its JSON API, builds that run and finish, and the Notification plugin's webhooks.
+
+What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, its well-known PORT,
+the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
+`demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sandbox.jenkins.app import create_app
+from sandbox.server import Credentials
+
+PORT = 8081
+CREDENTIALS = {'JENKINS_USER': 'opsbot', 'JENKINS_API_TOKEN': 'sandbox-jenkins-token'}
+
+
+def environment(url: str, credentials: Credentials) -> dict[str, str]:
+    return {"JENKINS_URL": url, "JENKINS_USER": credentials["JENKINS_USER"],
+            "JENKINS_API_TOKEN": credentials["JENKINS_API_TOKEN"]}
+
+
+def demo_hooks(notify_base: str, environ: Mapping[str, str]) -> dict[str, str]:
+    secret = environ.get("JENKINS_WEBHOOK_SECRET") or "sandbox-jenkins-hook"
+    return {"JENKINS_WEBHOOK_SECRET": secret, "OPSBOT_NOTIFY_JENKINS_URL": environ.get("OPSBOT_NOTIFY_JENKINS_URL")
+            or f"{notify_base}/jenkins?token={secret}"}
+
+
+__all__ = ["CREDENTIALS", "PORT", "create_app", "demo_hooks", "environment"]

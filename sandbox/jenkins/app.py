@@ -21,9 +21,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from sandbox.jenkins.hooks import attach_jenkins
 from sandbox.jenkins.model import JenkinsJson, JenkinsWorld, SimBuild, SimFolder, SimJob
 from sandbox.jenkins.tree import TreeError, render
-from sandbox.notify_hooks import attach_jenkins
 from sandbox.server import Credentials, base_app, basic_auth_ok, origin
 
 BUILD_SECONDS_ENV = "OPSBOT_SANDBOX_BUILD_SECONDS"
@@ -72,11 +72,11 @@ def _json(request: web.Request, value: dict) -> web.Response:
 
 
 def create_app(world: dict, credentials: Credentials) -> web.Application:
-    state = JenkinsWorld(world, credentials.jenkins_user, _seconds(BUILD_SECONDS_ENV, 20.0),
+    state = JenkinsWorld(world, credentials["JENKINS_USER"], _seconds(BUILD_SECONDS_ENV, 20.0),
                          _seconds(QUEUE_SECONDS_ENV, 2.0))
     app = base_app(
         "jenkins",
-        lambda request: basic_auth_ok(request, credentials.jenkins_user, credentials.jenkins_token),
+        lambda request: basic_auth_ok(request, credentials["JENKINS_USER"], credentials["JENKINS_API_TOKEN"]),
         _unauthorised,
     )
     app[WORLD_KEY] = state
