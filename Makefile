@@ -28,7 +28,7 @@ help:
 	@echo "make security-check  attack the stack as production runs it (forged identities, bodies, URLs)"
 
 install: $(STAMP)
-$(STAMP): requirements.txt scripts/install.sh
+$(STAMP): requirements.txt pyproject.toml scripts/install.sh
 	@scripts/install.sh
 	@touch $@
 
@@ -51,7 +51,7 @@ pytest: $(STAMP)
 
 nlu-test: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu --domain domain --model $(MODEL) --out results/nlu
-	$(PY) scripts/nlu_gate.py results/nlu/intent_report.json
+	$(PY) -m scripts.nlu_gate results/nlu/intent_report.json
 
 core-test: $(MODEL)
 	$(RASA) test core --stories tests/conversations --model $(MODEL) --out results/core --fail-on-prediction-errors
@@ -79,39 +79,39 @@ sandbox: $(STAMP)
 	$(PY) -m sandbox
 
 docs: $(STAMP)
-	$(PY) scripts/capabilities_doc.py
+	$(PY) -m scripts.capabilities_doc
 
 audit: $(STAMP)
 	@$(PY) -m actions.audit $(if $(N),$(N),20)
 
 teach: $(STAMP)
-	@$(PY) scripts/teach.py $(if $(ARGS),$(ARGS),--help)
+	@$(PY) -m scripts.teach $(if $(ARGS),$(ARGS),--help)
 
 crossval: $(STAMP)
 	$(RASA) test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 --out results/crossval
-	$(PY) scripts/nlu_gate.py results/crossval/intent_report.json --report-only
+	$(PY) -m scripts.nlu_gate results/crossval/intent_report.json --report-only
 
 clean:
 	rm -rf models results .opsbot
 
 # Teams: the app package to side-load (needs TEAMS_APP_ID), and one offline round trip through the channel.
 teams-package: $(STAMP)
-	$(PY) scripts/teams_package.py
+	$(PY) -m scripts.teams_package
 
 MESSAGE ?= what can you do?
 teams-demo: $(MODEL)
-	$(PY) scripts/teams_demo.py --message "$(MESSAGE)" --click
+	$(PY) -m scripts.teams_demo --message "$(MESSAGE)" --click
 
 # Benchmarks and scale-out (bench/, README "Running in production").
 # make bench: one table and results/bench/<time>-<commit>.json (trains from scratch: ~10 min on 2 cores).
 .PHONY: bench bench-compare test-scale
 BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 bench-compare: $(STAMP)
 	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "usage: make bench-compare OLD=results/bench/a.json NEW=results/bench/latest.json"; exit 2; fi
-	$(PY) bench/compare.py "$(OLD)" "$(NEW)"
+	$(PY) -m bench.compare "$(OLD)" "$(NEW)"
 
 # Two Rasa servers on PostgreSQL + Redis (installed with apt-get when missing), one action server, the sandbox.
 test-scale: $(MODEL)
@@ -121,6 +121,6 @@ test-scale: $(MODEL)
 # as cards (offline, fake Bot Framework); and the fan-out benchmark (100 subscribed conversations).
 .PHONY: notify-demo notify-bench
 notify-demo: $(MODEL)
-	$(PY) scripts/notify_demo.py
+	$(PY) -m scripts.notify_demo
 notify-bench: $(STAMP)
-	$(PY) bench/notify_fanout.py
+	$(PY) -m bench.notify_fanout

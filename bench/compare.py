@@ -13,11 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench.figures import Figure, Run, fmt, table
 
-from bench.figures import Figure, Run, fmt, table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def verdict(old: Figure | None, new: Figure | None, tolerance: float) -> tuple[str, str]:

@@ -26,14 +26,13 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from notifications.store import NotifyStore
+from sandbox.botframework import FakeBotFramework, teams_environment
+from sandbox.server import RunningSandbox
+from scripts.teams_stack import free_port
+from tests.notify_harness import channel_reference, jenkins_payload
 
-from notifications.store import NotifyStore  # noqa: E402
-from sandbox.botframework import FakeBotFramework, teams_environment  # noqa: E402
-from sandbox.server import RunningSandbox  # noqa: E402
-from scripts.teams_stack import free_port  # noqa: E402
-from tests.notify_harness import channel_reference, jenkins_payload  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET = "bench-jenkins-secret"
 

@@ -33,15 +33,13 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench import load
+from bench.figures import Run, fmt, percentile, table
+from bench.stack import SERVICES, BenchStack, memory_mb
+from bench.teams_channels import Replies
+from scripts.teams_stack import BIN, LOGS
 
-from bench import load  # noqa: E402
-from bench.figures import Run, fmt, percentile, table  # noqa: E402
-from bench.stack import SERVICES, BenchStack, memory_mb  # noqa: E402
-from bench.teams_channels import Replies  # noqa: E402
-from scripts.teams_stack import BIN, LOGS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LEVELS = (1, 10, 50)
 MESSAGES = {1: 30, 10: 100, 50: 200}

@@ -16,13 +16,11 @@ from pathlib import Path
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench.teams_channels import CREDENTIALS as CHANNEL_CREDENTIALS
+from sandbox.services import credentials_from_env
+from scripts.teams_stack import BIN, Stack, wait_for
 
-from bench.teams_channels import CREDENTIALS as CHANNEL_CREDENTIALS  # noqa: E402
-from sandbox.services import credentials_from_env  # noqa: E402
-from scripts.teams_stack import BIN, Stack, wait_for  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CREDENTIALS = "connector.rest.GuardedRestInput:\n" + CHANNEL_CREDENTIALS
 SERVICES = ("jenkins", "github", "grafana")

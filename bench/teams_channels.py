@@ -24,11 +24,10 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sandbox.botframework import Received
+from scripts.teams_stack import Stack
 
-from sandbox.botframework import Received  # noqa: E402
-from scripts.teams_stack import Stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CREDENTIALS = """\
 botframework:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from actions.capabilities import capabilities
 
-from actions.capabilities import capabilities  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BEGIN = "<!-- capabilities:begin (generated from capabilities.yml by `make docs`) -->"
 END = "<!-- capabilities:end -->"

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from scripts.teams_demo import describe
 from scripts.teams_stack import LOGS, Stack
 

@@ -12,11 +12,8 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.teams_stack import LOGS, Stack
 

@@ -23,10 +23,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from actions.capabilities import Capability, capabilities
 
-from actions.capabilities import Capability, capabilities  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TEMPLATE = ROOT / "teams" / "manifest.template.json"
 DEFAULT_OUT = ROOT / ".opsbot" / "teams" / "opsbot-teams.zip"

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from sandbox.botframework import FakeBotFramework, teams_environment
+from sandbox.server import RunningSandbox
+from sandbox.services import build_apps, credentials_from_env, environment
+from sandbox.world import DEFAULT_WORLD, load_world
 
-from sandbox.botframework import FakeBotFramework, teams_environment  # noqa: E402
-from sandbox.server import RunningSandbox  # noqa: E402
-from sandbox.services import build_apps, credentials_from_env, environment  # noqa: E402
-from sandbox.world import DEFAULT_WORLD, load_world  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LOGS = ROOT / ".opsbot" / "logs"
 BIN = Path(sys.executable).parent

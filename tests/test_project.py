@@ -63,10 +63,7 @@ def test_held_out_set_covers_every_trained_intent_five_times() -> None:
 
 
 def test_readme_capability_table_is_generated_from_the_registry() -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import capabilities_doc
+    from scripts import capabilities_doc
 
     readme = (ROOT / "README.md").read_text()
     assert capabilities_doc.render(readme) == readme, "README capability table is stale: run `make docs`"

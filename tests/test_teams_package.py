@@ -30,7 +30,7 @@ def package_env(app_id: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def package(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("teams") / "opsbot.zip"
-    result = subprocess.run([sys.executable, "scripts/teams_package.py", "--out", str(out)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "scripts.teams_package", "--out", str(out)], cwd=ROOT,
                             env=package_env(APP_ID), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return zipfile.ZipFile(out)
@@ -89,7 +89,7 @@ def test_icons_are_192_colour_and_32_white_outline(package) -> None:
 
 @pytest.mark.parametrize(("app_id", "complaint"), [("", "GUID"), ("opsbot", "GUID")])
 def test_a_missing_or_malformed_app_id_is_refused(tmp_path, app_id, complaint) -> None:
-    result = subprocess.run([sys.executable, "scripts/teams_package.py", "--out", str(tmp_path / "x.zip")],
+    result = subprocess.run([sys.executable, "-m", "scripts.teams_package", "--out", str(tmp_path / "x.zip")],
                             cwd=ROOT, env=package_env(app_id), capture_output=True,
                             text=True)
     assert result.returncode == 2 and complaint in result.stderr
