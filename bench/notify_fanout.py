@@ -28,9 +28,9 @@ import requests
 
 from notifications.store import NotifyStore
 from sandbox.botframework import FakeBotFramework, teams_environment
+from sandbox.payloads import channel_reference, jenkins_payload
 from sandbox.server import RunningSandbox
 from scripts.teams_stack import free_port
-from tests.notify_harness import channel_reference, jenkins_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,10 +1,12 @@
 """Secrets never reach a log line: every log record is redacted as it is created.
 
 Installed explicitly, once per process, by each entry point (the action server `python -m actions`, the
-Rasa server's channels when Rasa loads them, the notifier). What is a secret is derived from the settings'
-names, not listed by hand: the value of every environment variable whose name ends in TOKEN, PASSWORD,
-SECRET or KEY (JENKINS_API_TOKEN, OPSBOT_DB_PASSWORD, GRAFANA_WEBHOOK_PASSWORD, TEAMS_APP_PASSWORD, ...), and
-anything shaped like a bearer token, a JWT or a GitHub/Grafana token, is replaced by `***`.
+Rasa server's channels when Rasa loads them, the notifier); tests/test_log_redaction.py starts each one and
+checks. What is a secret is derived from the settings, not listed by hand: the value of every variable a
+settings class declares secret (common/settings.py: `setting(..., secret=True)`, `declare_secret`), and, as a
+safety net for settings read elsewhere (Rasa's own), of every environment variable whose name ends in TOKEN,
+PASSWORD, SECRET or KEY; and anything shaped like a bearer token, a JWT or a GitHub/Grafana token. Each is
+replaced by `***` in the message, its arguments, the traceback and any `extra` field of the record.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import logging
 import os
 import re
 import traceback
+
+from common.settings import secret_variables
 
 # (pattern, replacement): an Authorization header keeps its scheme; JWTs and known token shapes vanish.
 _PATTERNS = [
@@ -23,10 +27,12 @@ _PATTERNS = [
 # A setting holds a secret when its name says so (the one rule every opsbot setting follows).
 SECRET_NAME = re.compile(r"(?:TOKEN|PASSWORD|SECRET|_KEY)$")
 _installed = False
+# A LogRecord's own attributes; anything else on a record came from `extra=` and is redacted too.
+_STANDARD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
 def is_secret_setting(name: str) -> bool:
-    return bool(SECRET_NAME.search(name.upper()))
+    return name in secret_variables() or bool(SECRET_NAME.search(name.upper()))
 
 
 def configured_secrets() -> list[str]:
@@ -66,4 +72,14 @@ def install() -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+    make_record = logging.Logger.makeRecord
+
+    def make_record_without_secrets(self, *args, **kwargs) -> logging.LogRecord:
+        record = make_record(self, *args, **kwargs)  # `extra` fields are set after the factory ran
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_FIELDS and isinstance(value, str):
+                setattr(record, key, redact(value))
+        return record
+
+    logging.Logger.makeRecord = make_record_without_secrets  # type: ignore[method-assign]
     _installed = True

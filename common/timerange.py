@@ -39,7 +39,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "november", "december")
 
 LAST = re.compile(rf"\b(?:last|past|previous|prior)\s+(?:(?P<n>{_NUM})\s*)?(?P<unit>{_UNIT})\b", re.IGNORECASE)
-GRAFANA = re.compile(r"\bnow-(?P<n>\d+)(?P<unit>[smhdw])\b", re.IGNORECASE)
+NOW_MINUS = re.compile(r"\bnow-(?P<n>\d+)(?P<unit>[smhdw])\b", re.IGNORECASE)
 NAMED = re.compile(r"\b(?P<name>" + "|".join(_NAMED) + r")\b", re.IGNORECASE)
 SINCE = re.compile(r"\bsince\s+(?P<when>[^?!,;]+)", re.IGNORECASE)
 BETWEEN = re.compile(r"\b(?:between|from)\s+(?P<a>[^?!,;]+?)\s+(?:and|to|until|till)\s+(?P<b>[^?!,;]+)",
@@ -188,7 +188,7 @@ def find(text: str, now: datetime | None = None) -> str | None:
         found = _leading_moment(since.group("when").split(), now)
         if found:
             return f"since {found[1]}"
-    for pattern in (FUTURE, LAST, GRAFANA, NAMED, DAY):
+    for pattern in (FUTURE, LAST, NOW_MINUS, NAMED, DAY):
         match = pattern.search(text)
         if match:
             return match.group(0).strip()
@@ -240,7 +240,7 @@ def _bounds(text: str, now: datetime) -> tuple[datetime, datetime]:
             raise TimeRangeError(f'I couldn\'t read "{match.group("when")}" as a time. '
                                  'Try "since yesterday 6pm" or "since 9am".')
         return start, now
-    if (match := LAST.fullmatch(text) or GRAFANA.fullmatch(text)) is not None:
+    if (match := LAST.fullmatch(text) or NOW_MINUS.fullmatch(text)) is not None:
         seconds = _amount(match.group("n")) * _unit_seconds(match.group("unit"))
         if seconds <= 0:
             raise TimeRangeError(f'"{text}" is an empty range. Try "the last hour".')
