@@ -2,7 +2,8 @@
 
 Prints the environment that points opsbot at it, then serves until interrupted.
 `python -m sandbox --environment [--notify-base URL]`: print, as shell `export` lines, the settings that point
-opsbot at the sandbox on its well-known ports (and the webhook settings of the demo) when no registered backend
+opsbot at the sandbox on its well-known ports, for the backends the world has (and the webhook settings of the
+demo), when no registered backend
 is configured in the environment; print nothing when one is (scripts/run.sh then leaves the sandbox off).
 """
 
@@ -69,8 +70,14 @@ async def serve(args: argparse.Namespace) -> int:
 def print_environment(args: argparse.Namespace) -> int:
     if any(wing.configured() for wing in WINGS):
         return 0
-    urls = {name: f"http://127.0.0.1:{getattr(args, f'{name}_port')}" for name in default_ports()}
-    settings = {**environment(urls, credentials_from_env({})), **demo_hooks(args.notify_base)}
+    try:
+        world = load_world(args.world)
+    except WorldError as exc:
+        print(f"sandbox: bad world file: {exc}", file=sys.stderr)
+        return 2
+    # only the backends the world has a section for: the others are simply not configured in the demo
+    urls = {name: f"http://127.0.0.1:{getattr(args, f'{name}_port')}" for name in default_ports() if name in world}
+    settings = {**environment(urls, credentials_from_env({})), **demo_hooks(args.notify_base, names=urls)}
     for name, value in settings.items():
         print(f"export {name}={shlex.quote(value)}")
     health = " ".join(f"{url}/_sandbox/health" for url in urls.values())

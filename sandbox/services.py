@@ -5,7 +5,7 @@ and how to build them all from one world, with their credentials and the environ
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import import_module
 from importlib.util import find_spec
 from types import ModuleType
@@ -53,7 +53,11 @@ def environment(urls: Mapping[str, str], credentials: Credentials) -> dict[str, 
             for k, v in modules[name].environment(url, credentials).items()}
 
 
-def demo_hooks(notify_base: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The webhook secrets and targets with which the sandboxes post their events to opsbot's notifier."""
+def demo_hooks(notify_base: str, environ: Mapping[str, str] | None = None,
+               names: Iterable[str] | None = None) -> dict[str, str]:
+    """The webhook secrets and targets with which the sandboxes (`names`; default all) post their events to
+    opsbot's notifier."""
     environ = os.environ if environ is None else environ
-    return {k: v for module in wing_sandboxes().values() for k, v in module.demo_hooks(notify_base, environ).items()}
+    wanted = None if names is None else set(names)
+    return {k: v for name, module in wing_sandboxes().items() if wanted is None or name in wanted
+            for k, v in module.demo_hooks(notify_base, environ).items()}

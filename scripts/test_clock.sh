@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test-clock`: the non-e2e suite at fixed moments of the calendar and in several machine time zones, so
 # that no test (and no answer) depends on when or where it runs. For each moment, the whole test process's
-# clock travels there before the first test (tests/clock.py, time-machine: time.time, datetime.now, date.today,
-# gmtime/localtime, in every thread, ticking from that moment), and TZ is set or unset.
+# clock travels there before the first test (tests/support/clock.py, time-machine: time.time, datetime.now,
+# date.today, gmtime/localtime, in every thread, ticking from that moment), and TZ is set or unset.
 # (libfaketime would move the C library's clock too, but its pthread interceptors crash this threaded suite
 # with a segmentation fault within minutes; nothing in opsbot reads the clock other than through Python.)
 #

@@ -6,7 +6,7 @@
 # same model, one action server and the sandbox, all started with the commands docker-compose.yml runs
 # (scripts/run.sh rasa|actions). Then tests/test_scale_cluster.py sends a question to one server and the
 # follow-up to the other, and checks that concurrent messages of one conversation are handled in order;
-# tests/test_scale_store.py and tests/test_notify_store.py run the conversation- and notifications-store
+# tests/test_scale_store.py and tests/notifications/test_store.py run the conversation- and notifications-store
 # contracts on PostgreSQL.
 #
 # Installs the Debian packages postgresql and redis-server when missing (needs root, as on CI). Everything
@@ -155,5 +155,5 @@ wait_for "${rasa_urls[1]}/" "Rasa server 2" 600 "${pids[-1]}"
 export OPSBOT_SCALE_RASA_URLS="${rasa_urls[0]},${rasa_urls[1]}" OPSBOT_SCALE_JENKINS_URL=$JENKINS_URL
 say "running the checks"
 timeout 600 "$python" -m pytest tests/test_scale_cluster.py -q
-OPSBOT_DB_NAME=opsbot_store_test timeout 300 "$python" -m pytest tests/test_scale_store.py tests/test_notify_store.py -q
+OPSBOT_DB_NAME=opsbot_store_test timeout 300 "$python" -m pytest tests/test_scale_store.py tests/notifications/test_store.py -q
 say "PASSED"

@@ -1,30 +1,29 @@
 """Shared fixtures: one frozen clock for the whole run, the sandbox on free loopback ports, with opsbot's
-settings pointed at it.
+settings pointed at it, and the fixtures several test folders use (loaded from tests/support/ as plugins).
 
-The clock (tests/clock.py): the whole run travels to one moment before any test module is imported, so no
-test depends on the hour, day or zone it is run at.
+The clock (tests/support/clock.py): the whole run travels to one moment before any test module is imported, so
+no test depends on the hour, day or zone it is run at.
+
+Helpers live in tests/support/ (imported as `tests.support.<area>`); fixtures that only one folder uses live in
+that folder's conftest.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from common import settings as settings_module
-from sandbox.server import Credentials, RunningSandbox
-from sandbox.services import sandbox_for
-from sandbox.world import load_world
-from tests.clock import start_run_clock, stop_run_clock
+from sandbox.server import RunningSandbox
+from tests.support.clock import start_run_clock, stop_run_clock
+from tests.support.sandbox import WORLDS, point_settings_at, start_sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
-WORLDS = ROOT / "sandbox" / "worlds"
-
-TEST_CREDENTIALS = Credentials({
-    "JENKINS_USER": "opsbot-test", "JENKINS_API_TOKEN": "jenkins-secret-0042",
-    "GITHUB_TOKEN": "ghp_testsecret0042", "GRAFANA_TOKEN": "glsa_testsecret0042",
-})
+pytest_plugins = [
+    "tests.support.jenkins",  # `jenkins`, `builds`, `petclinic_private`: tests/jenkins/, tests/test_access_flow.py
+    "tests.support.notify",  # `notify_env`, `notify`: the notify channel on a live server, its secrets and stores
+    "tests.support.teams",  # `fake_bf`, `teams`: the fake Bot Framework and a live TeamsInput endpoint
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,23 +66,6 @@ def action_server_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guard.action_server, "reachable", reachable)
 
 
-def start_sandbox(world_file: Path) -> RunningSandbox:
-    world = load_world(world_file)
-    sandbox = sandbox_for(world, TEST_CREDENTIALS, ports={"jenkins": 0, "github": 0, "grafana": 0})
-    return sandbox.start_in_thread()
-
-
-def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
-    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS["JENKINS_USER"])
-    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS["JENKINS_API_TOKEN"])
-    monkeypatch.setenv("GITHUB_API_URL", sandbox.url("github"))
-    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS["GITHUB_TOKEN"])
-    monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
-    settings_module.reset()
-
-
 @pytest.fixture(scope="session")
 def petclinic_sandbox() -> Iterator[RunningSandbox]:
     sandbox = start_sandbox(WORLDS / "petclinic.yaml")
@@ -103,13 +85,3 @@ def petclinic(petclinic_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
     point_settings_at(petclinic_sandbox, monkeypatch)
     yield petclinic_sandbox
     settings_module.reset()
-
-
-# The GitHub tests' fixtures (the Acme world, a fresh GitHub facade per test): tests/github_support.py.
-from tests.github_support import acme, acme_sandbox, pets  # noqa: E402, F401
-
-# The notification fixtures (the notify channel on a live server; secrets and stores in tmp): tests/notify_harness.py.
-from tests.notify_harness import notify, notify_env  # noqa: E402, F401
-
-# The Teams channel's fixtures (fake Bot Framework, a live TeamsInput endpoint): tests/teams_harness.py.
-from tests.teams_harness import _fake_bf_running, fake_bf, teams  # noqa: E402, F401

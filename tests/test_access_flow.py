@@ -16,13 +16,9 @@ from actions.jenkins import ActionJenkinsBuildStatus, ActionJenkinsRunBuild, Act
 from common import settings as settings_module
 from common.access import DEFAULT_ACCESS_FILE
 from sandbox.server import RunningSandbox
-from tests import jenkins_support
-from tests.conftest import TEST_CREDENTIALS
 from tests.support import make_tracker, run_action, texts
-
-builds = jenkins_support.builds
-petclinic_private = jenkins_support.petclinic_private
-jenkins = jenkins_support.jenkins
+from tests.support.jenkins import set_fault
+from tests.support.sandbox import TEST_CREDENTIALS
 
 
 @pytest.fixture(autouse=True)
@@ -113,11 +109,11 @@ def test_no_secret_in_replies_logs_or_audit(jenkins: RunningSandbox, demo_access
     with caplog.at_level(logging.DEBUG):
         replies.append(say(ActionJenkinsBuildStatus(), "is the nightly green", sender="dan")[0])
         replies.append(say(ActionJenkinsWhyFailed(), "why did petclinic-build fail", sender="dan")[0])
-        jenkins_support.set_fault(jenkins, status=401)
+        set_fault(jenkins, status=401)
         replies.append(say(ActionJenkinsBuildStatus(), "is petclinic-build green", sender="dan")[0])
-        jenkins_support.set_fault(jenkins, status=500)
+        set_fault(jenkins, status=500)
         replies.append(say(ActionJenkinsWhyFailed(), "why did the nightly fail", sender="dan")[0])
-        jenkins_support.set_fault(jenkins)
+        set_fault(jenkins)
         replies.append(say(ActionJenkinsRunBuild(), "deploy to prod", sender="dan")[0])
     assert "401" in replies[2]
     everything = "\n".join([*replies, caplog.text, demo_access.read_text() if demo_access.exists() else ""])

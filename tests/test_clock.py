@@ -14,8 +14,8 @@ from actions.grafana import ActionGrafanaAlerts
 from backends.grafana import render
 from common import clock, timerange
 from connector.inbound import metadata_for, user_timezone
-from tests.clock import at, run_moment
 from tests.support import make_tracker, run_action, texts
+from tests.support.clock import at, run_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

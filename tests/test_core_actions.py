@@ -13,8 +13,8 @@ from actions.core import ActionExplainFallback, ActionHelp
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from sandbox.world import load_world
-from tests.conftest import WORLDS, point_settings_at, start_sandbox
 from tests.support import make_tracker, run_action, texts
+from tests.support.sandbox import WORLDS, point_settings_at, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

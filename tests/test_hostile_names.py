@@ -56,8 +56,8 @@ from common import settings as settings_module
 from common.text import clean
 from notifications.deliver import render as render_event
 from sandbox.server import RunningSandbox
-from tests.conftest import ROOT, point_settings_at, start_sandbox
 from tests.support import make_tracker, run_action
+from tests.support.sandbox import ROOT, point_settings_at, start_sandbox
 
 WORLD = ROOT / "tests" / "worlds" / "hostile.yaml"
 JOB = "deploy <img src=x onerror=alert(1)> **fast** [go](javascript:alert(1))"

@@ -114,8 +114,8 @@ def test_nothing_edits_sys_path() -> None:
 
 
 def test_test_modules_import_no_other_test_module() -> None:
-    """Shared test helpers live in helper modules (tests/support.py and the *_support.py files), never in a
-    test_*.py that another test imports."""
+    """Shared test helpers live in the helper package (tests/support/) and fixtures in conftest.py files, never
+    in a test_*.py that another test imports."""
     wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}" for path in sorted((ROOT / "tests").rglob("test_*.py"))
              for line, name in imports(path) if name.split(".")[-1].startswith("test_")
              or any(part.startswith("test_") for part in name.split(".")[1:])]

@@ -70,7 +70,8 @@ probe()
 
 @pytest.mark.parametrize("process", sorted(ENTRY_POINTS))
 def test_no_secret_reaches_a_log_line(process: str, tmp_path: Path) -> None:
-    env = {**os.environ, **{name: "" for name in OPTIONAL_TEAMS_VARIABLES}, **SECRETS, "RASA_TELEMETRY_ENABLED": "false", "OPSBOT_NOTIFY_DB": str(tmp_path / "n.db"),
+    env = {**os.environ, **{name: "" for name in OPTIONAL_TEAMS_VARIABLES}, **SECRETS,
+           "RASA_TELEMETRY_ENABLED": "false", "OPSBOT_NOTIFY_DB": str(tmp_path / "n.db"),
            "TEAMS_STORE_PATH": str(tmp_path / "t.db"), "TEAMS_APP_ID": "00000000-0000-4000-8000-000000000001",
            "TEAMS_APP_PASSWORD": "teams-app-password-4711"}
     script = ENTRY_POINTS[process].replace("{names!r}", repr(list(SECRETS)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.conftest import TEST_CREDENTIALS
+from tests.support.sandbox import TEST_CREDENTIALS
 
 
 def test_every_service_reports_health(petclinic) -> None:

@@ -14,7 +14,7 @@ import pytest
 from common.database import DatabaseSettings
 from connector.conversations import ConversationStore, PostgresConversationStore, open_store
 from connector.teams import Proactive
-from tests.teams_harness import credentials_for
+from tests.support.teams import credentials_for
 
 DATABASE = DatabaseSettings.from_env()
 needs_postgres = pytest.mark.skipif(DATABASE is None, reason="needs PostgreSQL (make test-scale)")

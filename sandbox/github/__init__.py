@@ -1,6 +1,7 @@
 """The fake GitHub: the REST API PyGithub calls, search with GitHub's qualifiers, and GitHub Actions.
 
-What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, its well-known PORT,
+What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, the SCHEMA of its
+section in a world file (sandbox/world.py), its well-known PORT,
 the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
 `demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandbox.github.app import create_app
+from sandbox.github.schema import SCHEMA
 from sandbox.server import Credentials
 
 PORT = 8082
@@ -24,4 +26,4 @@ def demo_hooks(notify_base: str, environ: Mapping[str, str]) -> dict[str, str]:
     return {"GITHUB_WEBHOOK_SECRET": environ.get("GITHUB_WEBHOOK_SECRET") or "sandbox-github-hook"}
 
 
-__all__ = ["CREDENTIALS", "PORT", "create_app", "demo_hooks", "environment"]
+__all__ = ["CREDENTIALS", "PORT", "SCHEMA", "create_app", "demo_hooks", "environment"]

@@ -1,6 +1,7 @@
 """The fake Grafana: dashboards, queries, rendered panels, alert rules, and the webhook contact point.
 
-What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, its well-known PORT,
+What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, the SCHEMA of its
+section in a world file (sandbox/world.py), its well-known PORT,
 the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
 `demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandbox.grafana.app import create_app
+from sandbox.grafana.schema import SCHEMA
 from sandbox.server import Credentials
 
 PORT = 8083
@@ -25,4 +27,4 @@ def demo_hooks(notify_base: str, environ: Mapping[str, str]) -> dict[str, str]:
             "OPSBOT_NOTIFY_GRAFANA_URL": environ.get("OPSBOT_NOTIFY_GRAFANA_URL") or f"{notify_base}/grafana"}
 
 
-__all__ = ["CREDENTIALS", "PORT", "create_app", "demo_hooks", "environment"]
+__all__ = ["CREDENTIALS", "PORT", "SCHEMA", "create_app", "demo_hooks", "environment"]

@@ -11,7 +11,7 @@ Served (JSON shapes as Grafana 11 answers them; URLs relative, as Grafana's are)
   GET  /api/alertmanager/grafana/api/v2/alerts       the firing alerts as Alertmanager holds them
   GET  /api/annotations?from=&to=&dashboardUID=&tags=&limit=
 
-Panel history is generated from the world's `series:` spec (see sandbox.world.SERIES_SPEC) and always ends
+Panel history is generated from the world's `series:` spec (see sandbox.grafana.schema.SERIES_SPEC) and always ends
 at the panel's `current` value at the moment of the request. Alert rules query the panel's expression
 compared with the threshold (Prometheus style), so an alert's value is the metric's value.
 

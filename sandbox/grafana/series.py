@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.grafana.schema import SERIES_SPEC
 from sandbox.grafana.world import PanelModel
-from sandbox.world import SERIES_SPEC
 
 # Prometheus keeps this much history; older ranges come back empty.
 RETENTION_SECONDS = 30 * 86400

@@ -1,6 +1,7 @@
 """The fake Jenkins: its JSON API, builds that run and finish, and the Notification plugin's webhooks.
 
-What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, its well-known PORT,
+What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, the SCHEMA of its
+section in a world file (sandbox/world.py), its well-known PORT,
 the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
 `demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sandbox.jenkins.app import create_app
+from sandbox.jenkins.schema import SCHEMA
 from sandbox.server import Credentials
 
 PORT = 8081
@@ -27,4 +29,4 @@ def demo_hooks(notify_base: str, environ: Mapping[str, str]) -> dict[str, str]:
             or f"{notify_base}/jenkins?token={secret}"}
 
 
-__all__ = ["CREDENTIALS", "PORT", "create_app", "demo_hooks", "environment"]
+__all__ = ["CREDENTIALS", "PORT", "SCHEMA", "create_app", "demo_hooks", "environment"]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.clock import real_time
+from tests.support.clock import real_time
 
 
 @pytest.fixture(scope="module", autouse=True)

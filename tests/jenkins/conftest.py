@@ -1,0 +1,47 @@
+"""The Jenkins tests' own fixtures: the Acme world (names never seen in training) and a small world with a run
+of failures (STREAK), each a private sandbox per test module. Helpers, and the fixtures tests elsewhere use
+too (`jenkins`, `builds`), are in tests/support/jenkins.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from common import settings as settings_module
+from sandbox.server import RunningSandbox
+from tests.support.jenkins import STREAK, fresh_facade, point_jenkins_at, reset, world_sandbox
+from tests.support.sandbox import WORLDS, point_settings_at, start_sandbox
+
+
+@pytest.fixture(scope="module")
+def acme_sandbox() -> Iterator[RunningSandbox]:
+    sandbox = start_sandbox(WORLDS / "acme.yaml")
+    yield sandbox
+    sandbox.stop_thread()
+
+
+@pytest.fixture()
+def acme(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    fresh_facade()
+    reset(acme_sandbox)
+    point_settings_at(acme_sandbox, monkeypatch)
+    yield acme_sandbox
+    fresh_facade()
+    settings_module.reset()
+
+
+@pytest.fixture(scope="module")
+def streak_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    sandbox = world_sandbox(tmp_path_factory.mktemp("streak"), STREAK)
+    yield sandbox
+    sandbox.stop_thread()
+
+
+@pytest.fixture()
+def streak(streak_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    fresh_facade()
+    point_jenkins_at(streak_sandbox, monkeypatch)
+    yield streak_sandbox
+    fresh_facade()
+    settings_module.reset()
