@@ -14,8 +14,9 @@ COPY scripts/install.sh scripts/
 RUN scripts/install.sh
 
 COPY . .
-# The model is part of the image: every Rasa server runs exactly the same one.
-RUN touch .venv/.installed && make train \
+# opsbot itself (pyproject.toml), then the model, part of the image: every Rasa server runs exactly the same one.
+RUN .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e . \
+ && touch .venv/.installed && make train \
  && useradd --system --uid 10001 --home-dir /app opsbot \
  && mkdir -p .opsbot && chown -R opsbot .opsbot
 USER opsbot

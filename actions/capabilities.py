@@ -1,4 +1,6 @@
-"""Reads the capability registry (`capabilities.yml`), the one source for help, Teams commands and docs."""
+"""Reads the capability registry (`capabilities/*.yml`, one file per area), the one source for help, Teams
+commands and docs. The registered backends' files come first, in the registry's order, then the others by name
+with the team's own questions (`custom.yml`) last: a new backend's examples appear by adding its file."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from pathlib import Path
 
 import yaml
 
+from backends.registry import REGISTERED
+
 # The reference world's (Pet Clinic's) names, filled into the examples the docs and the Teams package show.
 REFERENCE: dict[str, str] = {"job": "petclinic-build", "repo": "spring-petclinic", "panel": "error rate"}
 _SLOT = re.compile(r"\{(job|repo|panel)\}")
-REGISTRY = Path(__file__).resolve().parent.parent / "capabilities.yml"
+REGISTRY = Path(__file__).resolve().parent.parent / "capabilities"
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,18 @@ class Capability:
 
 
 @lru_cache(maxsize=1)
-def capabilities(path: Path = REGISTRY) -> tuple[Capability, ...]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+def capabilities(folder: Path = REGISTRY) -> tuple[Capability, ...]:
+    entries = [entry for path in registry_files(folder)
+               for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
     return tuple(Capability(entry["area"], entry["intent"], entry["title"], entry["example"]) for entry in entries)
+
+
+def registry_files(folder: Path = REGISTRY) -> list[Path]:
+    """The area files in order: registered backends first (registry order), the rest by name, custom last."""
+    files = {path.stem: path for path in folder.glob("*.yml")}
+    wings = [files.pop(name) for name in REGISTERED if name in files]
+    custom = [files.pop("custom")] if "custom" in files else []
+    return [*wings, *(files[name] for name in sorted(files)), *custom]
 
 
 def by_area() -> dict[str, list[Capability]]:

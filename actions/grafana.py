@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from actions.base import LAST_QUESTION_SLOT, Answer, Ask, QuestionAction, choose_reply
 from backends.faults import BackendError
-from backends.grafana import alerts, render
+from backends.grafana import render
+from backends.grafana import words as alerts
 from backends.grafana.service import (
     AlertRule,
     Annotation,

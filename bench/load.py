@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import aiohttp
 import yaml
 
+from actions.capabilities import capabilities
+from backends.registry import REGISTERED
 from bench import teams_channels
 from bench.stack import ROOT, BenchStack
 from bench.teams_channels import Replies, Result
@@ -26,15 +28,14 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 def capability_examples() -> list[tuple[str, str]]:
-    """(intent, example) of every capability in capabilities.yml, in its order."""
-    entries = yaml.safe_load((ROOT / "capabilities.yml").read_text(encoding="utf-8")) or []
-    return [(entry["intent"], entry["example"]) for entry in entries]
+    """(intent, example) of every capability (capabilities/*.yml), in the help's order."""
+    return [(c.intent, c.template) for c in capabilities()]
 
 
 def mix() -> list[str]:
     """The end-to-end messages: every read-only capability example that hits a backend."""
     return [example for intent, example in capability_examples()
-            if intent.split("_")[0] in ("jenkins", "github", "grafana") and intent not in NOT_IN_MIX]
+            if intent.split("_")[0] in REGISTERED and intent not in NOT_IN_MIX]
 
 
 def nlu_phrases() -> list[str]:

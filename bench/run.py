@@ -11,7 +11,7 @@ In order, each figure from this run:
      and the sandbox and fake Bot Framework in this process: model load and start-up time, memory (RSS);
   3. NLU parse latency, warm: every held-out phrase of tests/nlu over Rasa's /model/parse (loopback HTTP);
   4. end to end, message in to reply out, at 1, 10 and 50 concurrent conversations per channel: the read-only
-     capability examples (capabilities.yml) cycling, answered from the sandbox; latency p50/p95, messages/s;
+     capability examples (capabilities/) cycling, answered from the sandbox; latency p50/p95, messages/s;
   5. backend requests per answer for each capability example (the sandbox counts them at /_sandbox/stats):
      cold (a fresh action server: empty caches, new clients) and warm (the same question again).
 Loopback only; every load is a fixed number of messages with a time limit; every process stops at the end.

@@ -1,4 +1,4 @@
-"""Regenerates the README's capability table from capabilities.yml (`make docs`).
+"""Regenerates the README's capability table from capabilities/ (`make docs`).
 
 The table sits between the markers below; tests/test_project.py fails when it is out of date.
 """
@@ -12,7 +12,7 @@ from actions.capabilities import capabilities
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BEGIN = "<!-- capabilities:begin (generated from capabilities.yml by `make docs`) -->"
+BEGIN = "<!-- capabilities:begin (generated from capabilities/ by `make docs`) -->"
 END = "<!-- capabilities:end -->"
 
 

@@ -36,8 +36,11 @@ start=$(date +%s)
 # The machine's pip config lists local indexes that may not exist; their warnings are noise.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 \
   | grep -v -e 'is ignored: it is neither a file nor a directory' -e 'DEPRECATION: .* legacy .setup.py install' || true
-# opsbot itself, editable (pyproject.toml): its packages import from anywhere, the commands run as modules.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
-  | grep -v -e 'is ignored: it is neither a file nor a directory' || true
+# opsbot itself, editable (pyproject.toml): its packages import from anywhere, the commands run as modules. (The
+# Docker image installs the pins before it copies the code, then opsbot itself: see the Dockerfile.)
+if [ -f pyproject.toml ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
+    | { grep -v -e 'is ignored: it is neither a file nor a directory' || true; }
+fi
 .venv/bin/python -m pip check
 echo "install: done in $(( $(date +%s) - start )) s"

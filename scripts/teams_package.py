@@ -3,7 +3,7 @@
     TEAMS_APP_ID=<your bot's Microsoft App ID> .venv/bin/python scripts/teams_package.py [--out FILE]
 
 The zip holds `manifest.json` (schema v1.19, from teams/manifest.template.json: the bot id from
-TEAMS_APP_ID, scopes personal/team/groupChat, the command list generated from capabilities.yml via
+TEAMS_APP_ID, scopes personal/team/groupChat, the command list generated from capabilities/ via
 actions/capabilities.py), a 192x192 colour icon and a 32x32 white-on-transparent outline icon, both drawn
 here with Pillow. Optional: TEAMS_APP_VERSION (semver, default 1.0.0), TEAMS_APP_WEBSITE (https URL shown
 as the developer's site; privacy and terms pages are under it).

@@ -29,7 +29,7 @@ def domain_intents() -> set[str]:
 
 def test_every_registry_entry_names_a_real_intent() -> None:
     missing = {c.intent for c in capabilities()} - domain_intents()
-    assert not missing, f"capabilities.yml names intents the domain lacks: {missing}"
+    assert not missing, f"capabilities/ names intents the domain lacks: {missing}"
 
 
 def test_help_lists_every_capability_example_on_rest(petclinic: RunningSandbox) -> None:

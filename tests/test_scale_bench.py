@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from actions.capabilities import registry_files
+from backends.registry import REGISTERED
 from bench.compare import compare, verdict
 from bench.figures import Figure, Run, percentile, table
 from bench.load import NOT_IN_MIX, capability_examples, mix, nlu_phrases
@@ -67,11 +69,11 @@ def test_table_pads_columns() -> None:
 
 def test_the_end_to_end_mix_is_every_read_only_backend_question() -> None:
     intents = {intent for intent, _example in capability_examples()}
-    registry = yaml.safe_load((ROOT / "capabilities.yml").read_text())
+    registry = [entry for path in registry_files() for entry in yaml.safe_load(path.read_text())]
     assert [(e["intent"], e["example"]) for e in registry] == capability_examples()
     chosen = mix()
     expected = [e["example"] for e in registry
-                if e["intent"].split("_")[0] in ("jenkins", "github", "grafana") and e["intent"] not in NOT_IN_MIX]
+                if e["intent"].split("_")[0] in REGISTERED and e["intent"] not in NOT_IN_MIX]
     assert chosen == expected and len(chosen) >= 5
     assert "jenkins_run_build" in intents and not any("build petclinic" in text for text in chosen)
 

@@ -11,7 +11,7 @@ import pytest
 
 from actions.base import ActionFollowUp
 from actions.grafana import ALERT_FILTERS_SLOT, ActionGrafanaAlerts, ActionGrafanaDashboards
-from backends.grafana.alerts import AlertFilters, named_envs
+from backends.grafana.words import AlertFilters, named_envs
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from sandbox.services import sandbox_for

@@ -9,13 +9,16 @@ import pytest
 
 from common import settings as settings_module
 from sandbox.server import Credentials, RunningSandbox
-from sandbox.services import sandbox_for
+from sandbox.services import credentials_from_env, default_ports, environment, sandbox_for
 from sandbox.world import load_world
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLDS = ROOT / "sandbox" / "worlds"
 
+# Every registered sandbox's credentials, with test values that differ from the demo's (and, for these three,
+# shapes the log redaction must catch: a GitHub and a Grafana token).
 TEST_CREDENTIALS = Credentials({
+    **credentials_from_env({}).values,
     "JENKINS_USER": "opsbot-test", "JENKINS_API_TOKEN": "jenkins-secret-0042",
     "GITHUB_TOKEN": "ghp_testsecret0042", "GRAFANA_TOKEN": "glsa_testsecret0042",
 })
@@ -23,16 +26,11 @@ TEST_CREDENTIALS = Credentials({
 
 def start_sandbox(world_file: Path) -> RunningSandbox:
     world = load_world(world_file)
-    sandbox = sandbox_for(world, TEST_CREDENTIALS, ports={"jenkins": 0, "github": 0, "grafana": 0})
+    sandbox = sandbox_for(world, TEST_CREDENTIALS, ports={name: 0 for name in default_ports()})
     return sandbox.start_in_thread()
 
 
 def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JENKINS_URL", sandbox.url("jenkins"))
-    monkeypatch.setenv("JENKINS_USER", TEST_CREDENTIALS["JENKINS_USER"])
-    monkeypatch.setenv("JENKINS_API_TOKEN", TEST_CREDENTIALS["JENKINS_API_TOKEN"])
-    monkeypatch.setenv("GITHUB_API_URL", sandbox.url("github"))
-    monkeypatch.setenv("GITHUB_TOKEN", TEST_CREDENTIALS["GITHUB_TOKEN"])
-    monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
+    for name, value in environment({name: sandbox.url(name) for name in sandbox.ports}, TEST_CREDENTIALS).items():
+        monkeypatch.setenv(name, value)
     settings_module.reset()
