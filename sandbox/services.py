@@ -1,5 +1,10 @@
 """The fake services of the registered backends (backends/registry.py) that have a sandbox (sandbox/<name>/),
 and how to build them all from one world, with their credentials and the environment that points opsbot at them.
+
+What each wing's sandbox package (sandbox/<name>/__init__.py) gives: `create_app(world, credentials)`, the
+SCHEMA of its section in a world file (sandbox/world.py), its well-known PORT, the CREDENTIALS it accepts
+(variable → demo value), `environment(url, credentials)` (the settings that point opsbot at it) and
+`demo_hooks(notify_base, environ)` (the settings with which it sends its webhooks to opsbot in `make demo`).
 """
 
 from __future__ import annotations

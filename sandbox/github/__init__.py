@@ -1,10 +1,5 @@
 """The fake GitHub: the REST API PyGithub calls, search with GitHub's qualifiers, and GitHub Actions.
-
-What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, the SCHEMA of its
-section in a world file (sandbox/world.py), its well-known PORT,
-the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
-`demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
-"""
+Its contract: sandbox/services.py."""
 
 from __future__ import annotations
 

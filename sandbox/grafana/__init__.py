@@ -1,10 +1,5 @@
 """The fake Grafana: dashboards, queries, rendered panels, alert rules, and the webhook contact point.
-
-What every wing's sandbox gives sandbox/services.py: `create_app(world, credentials)`, the SCHEMA of its
-section in a world file (sandbox/world.py), its well-known PORT,
-the CREDENTIALS it accepts (variable → demo value), the `environment` that points opsbot at it, and the
-`demo_hooks` settings with which it sends its webhooks to opsbot in `make demo`.
-"""
+Its contract: sandbox/services.py."""
 
 from __future__ import annotations
 

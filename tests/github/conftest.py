@@ -11,14 +11,9 @@ from backends.github import service as github_service
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests.support.github import point_github_at, restore
-from tests.support.sandbox import WORLDS, start_sandbox
+from tests.support.sandbox import world_fixture
 
-
-@pytest.fixture(scope="session")
-def acme_sandbox() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(WORLDS / "acme.yaml")
-    yield sandbox
-    sandbox.stop_thread()
+acme_sandbox = world_fixture("acme.yaml", scope="session")
 
 
 @pytest.fixture()

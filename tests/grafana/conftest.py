@@ -11,7 +11,7 @@ import requests
 from backends.grafana import service as grafana_service
 from common import settings as settings_module
 from sandbox.server import Fault, RunningSandbox
-from tests.support.sandbox import TEST_CREDENTIALS, WORLDS, start_sandbox
+from tests.support.sandbox import TEST_CREDENTIALS, world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +23,7 @@ def fresh_grafana_client() -> Iterator[None]:
     grafana_service.forget_session()
 
 
-@pytest.fixture(scope="session")
-def acme_sandbox() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(WORLDS / "acme.yaml")
-    yield sandbox
-    sandbox.stop_thread()
+acme_sandbox = world_fixture("acme.yaml", scope="session")
 
 
 @pytest.fixture()

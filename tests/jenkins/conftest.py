@@ -11,14 +11,9 @@ import pytest
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
 from tests.support.jenkins import STREAK, fresh_facade, point_jenkins_at, reset, world_sandbox
-from tests.support.sandbox import WORLDS, point_settings_at, start_sandbox
+from tests.support.sandbox import point_settings_at, world_fixture
 
-
-@pytest.fixture(scope="module")
-def acme_sandbox() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(WORLDS / "acme.yaml")
-    yield sandbox
-    sandbox.stop_thread()
+acme_sandbox = world_fixture("acme.yaml", scope="module")
 
 
 @pytest.fixture()

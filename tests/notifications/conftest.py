@@ -13,15 +13,10 @@ import pytest
 from actions import subscriptions as notify_actions
 from common import settings as settings_module
 from sandbox.server import RunningSandbox
-from tests.support.sandbox import WORLDS, point_settings_at, start_sandbox
+from tests.support.sandbox import point_settings_at, world_fixture
 from tests.support.subscriptions import fresh_services
 
-
-@pytest.fixture(scope="module")
-def acme_sandbox() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(WORLDS / "acme.yaml")
-    yield sandbox
-    sandbox.stop_thread()
+acme_sandbox = world_fixture("acme.yaml", scope="module")
 
 
 @pytest.fixture()

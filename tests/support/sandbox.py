@@ -3,6 +3,7 @@ on free loopback ports and pointing opsbot's settings at it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,16 @@ def point_settings_at(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) 
     for name, value in environment({name: sandbox.url(name) for name in sandbox.ports}, TEST_CREDENTIALS).items():
         monkeypatch.setenv(name, value)
     settings_module.reset()
+
+
+def world_fixture(world_file: str, scope: str = "session") -> Callable[[], Iterator[RunningSandbox]]:
+    """A fixture that serves one world (a file of sandbox/worlds/) on free ports for `scope`: a test module
+    that triggers builds changes its world, so such modules take their own (`scope="module"`)."""
+
+    @pytest.fixture(scope=scope)
+    def serving() -> Iterator[RunningSandbox]:
+        sandbox = start_sandbox(WORLDS / world_file)
+        yield sandbox
+        sandbox.stop_thread()
+
+    return serving
