@@ -3,13 +3,13 @@
 Permissions: `read` (every question), `build` (run a build), `build_protected` (jobs matching the
 protected patterns, e.g. `*-deploy-prod`), `subscribe` (channel notifications), `admin` (audit log).
 A user's roles come from `members` (Teams AAD object ids or UPNs; on REST and shell the sender id) and
-from `groups` (Azure AD group ids the connector passes in metadata). Everyone in an allowed tenant gets
-`default_role`; with no default role, unknown users are refused. Member and group roles apply only to an
-identity a channel verified (`verified_identity` in the metadata, set by the Teams connector from a signed
-activity and by the REST channel only for a trusted sender; the local shell is trusted): anyone else gets
-`default_role` whatever name they give. A display name never grants anything: only the AAD object id and
-the UPN the connector looked up for it. `tenants` is about Teams: it refuses Teams
-users of other tenants (and any identity that names another tenant); REST and shell users have no tenant.
+from `groups` (Azure AD group ids the Teams channel looks up in Microsoft Graph: connector/groups.py).
+Everyone in an allowed tenant gets `default_role`; with no default role, unknown users are refused. Member
+and group roles apply only to an identity a channel verified (`verified_identity` in the metadata, set by
+the Teams connector from a signed activity and by the REST channel only for a trusted sender; the local
+shell is trusted): anyone else gets `default_role` whatever name they give. A display name never grants
+anything: only the AAD object id and the UPN the connector looked up for it. `tenants` is about Teams: it
+refuses Teams users of other tenants (and any identity that names another tenant); REST and shell users have no tenant.
 """
 
 from __future__ import annotations
@@ -207,3 +207,11 @@ def policy() -> AccessPolicy:
     except OSError as exc:
         raise AccessFileError(f"{path}: cannot read ({exc.strerror})") from exc
     return _load_cached(str(path), mtime)
+
+
+def policy_names_groups() -> bool:
+    """Whether any role is given to Azure AD groups (then the Teams channel looks speakers' groups up)."""
+    try:
+        return any(policy().groups.values())
+    except AccessFileError:
+        return False

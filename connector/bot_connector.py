@@ -68,8 +68,10 @@ class TokenClient:
         *,
         clock: Clock = time.monotonic,
         margin: float = REFRESH_MARGIN_SECONDS,
+        scope: str = SCOPE,
     ) -> None:
         self.url = url
+        self.scope = scope
         self.app_id = app_id
         self._password = app_password
         self.http = http
@@ -100,7 +102,7 @@ class TokenClient:
 
     async def _fetch(self) -> None:
         form = {"grant_type": "client_credentials", "client_id": self.app_id, "client_secret": self._password,
-                "scope": SCOPE}
+                "scope": self.scope}
         self.fetches += 1
         try:
             async with self.http.session().post(self.url, data=form) as answer:

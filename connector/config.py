@@ -109,6 +109,9 @@ def is_safe_url(url: str) -> bool:
         (parts.scheme == "https" or _is_loopback(str(parts.hostname)))
 
 
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
+
+
 def _require_safe_url(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -125,6 +128,8 @@ class TeamsConfig:
     tenant_id: str = ""
     openid_metadata_url: str = DEFAULT_OPENID_METADATA_URL
     token_url: str = ""
+    # Microsoft Graph, for group membership when access.yml names groups (connector/groups.py).
+    graph_url: str = DEFAULT_GRAPH_URL
     allowed_service_urls: tuple[Origin, ...] = ()
     allowed_tenants: frozenset[str] = frozenset()
     store_path: str = ".opsbot/teams.db"
@@ -151,6 +156,7 @@ class TeamsConfig:
             raise ConfigError("Teams channel: app_password (TEAMS_APP_PASSWORD) is empty.")
         _require_safe_url("openid_metadata_url", self.openid_metadata_url)
         _require_safe_url("token_url", self.resolved_token_url)
+        _require_safe_url("graph_url", self.graph_url)
         for origin in self.allowed_service_urls:
             if not origin.safe:
                 raise ConfigError(f"Teams channel: allowed service URL {origin.scheme}://{origin.host} must be https "
@@ -191,6 +197,7 @@ class TeamsConfig:
             tenant_id=tenant_id,
             openid_metadata_url=_text(credentials, "openid_metadata_url", DEFAULT_OPENID_METADATA_URL),
             token_url=_text(credentials, "token_url"),
+            graph_url=_text(credentials, "graph_url", DEFAULT_GRAPH_URL).rstrip("/"),
             allowed_service_urls=origins,
             allowed_tenants=frozenset(tenants),
             store_path=_text(credentials, "store_path", ".opsbot/teams.db"),

@@ -178,9 +178,8 @@ def metadata_for(activity: dict[str, Any], reference: dict[str, Any]) -> dict[st
         "conversation_reference": reference,
         "verified_identity": bool(sender.get("aadObjectId")),  # from a signed activity (auth.py)
     }
-    groups = sender.get("aadGroups") or channel_data.get("aadGroups")
-    if groups:
-        metadata["aad_groups"] = list(groups)
+    # Group membership never comes from the activity (Teams sends none, and a field is not a proof): the
+    # channel looks it up in Microsoft Graph when access.yml names groups (connector/groups.py).
     attachments = [a for a in activity.get("attachments") or [] if (a or {}).get("contentType") != "text/html"]
     if attachments:
         metadata["attachments"] = attachments

@@ -25,12 +25,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from common import jsonbody, logsafe
+from common.access import policy_names_groups
 from common.doors import MAX_BODY
 from connector import inbound
 from connector.auth import Authenticator, AuthError, KeySet
 from connector.bot_connector import BotConnector, Sleep, TokenClient, Typing
 from connector.config import TeamsConfig
 from connector.conversations import ConversationStore, open_store
+from connector.groups import GroupDirectory
 from connector.guard import admitted, cap_server_body
 from connector.http import Http
 from connector.members import MemberDirectory
@@ -95,6 +97,7 @@ class TeamsInput(InputChannel):
         self.proactive = Proactive(self.connector, self.store, config)
         self.recent = inbound.RecentActivities()
         self.members = MemberDirectory(self.connector, clock)
+        self.groups = GroupDirectory(config, self.http, clock)
         self.turns = TurnQueue()
         self.tasks: set[asyncio.Task] = set()
 
@@ -180,6 +183,10 @@ class TeamsInput(InputChannel):
                 upn = await self.members.upn(turn)
                 if upn:
                     turn.metadata["user_principal_name"] = upn
+            if turn.metadata.get("verified_identity") is True and policy_names_groups():
+                groups = await self.groups.groups(str(turn.metadata.get("tenant_id") or ""),
+                                                  str(turn.metadata.get("user_id") or ""))
+                turn.metadata["aad_groups"] = list(groups)
             await on_new_message(UserMessage(turn.text, output, turn.sender_id, input_channel=CHANNEL_NAME,
                                              message_id=turn.message_id, metadata=turn.metadata))
         except Exception:

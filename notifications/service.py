@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # credentials.teams.yml's TeamsInput entry, read from the same variables.
 TEAMS_VARIABLES = {"app_id": "TEAMS_APP_ID", "app_password": "TEAMS_APP_PASSWORD", "tenant_id": "TEAMS_TENANT_ID",
                    "openid_metadata_url": "TEAMS_OPENID_METADATA_URL", "token_url": "TEAMS_TOKEN_URL",
+                   "graph_url": "TEAMS_GRAPH_URL",
                    "allowed_service_urls": "TEAMS_ALLOWED_SERVICE_URLS",
                    "allowed_tenants": "TEAMS_ALLOWED_TENANTS", "store_path": "TEAMS_STORE_PATH"}
 

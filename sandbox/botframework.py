@@ -8,6 +8,10 @@ Serves the real paths and shapes:
   PUT  /v3/conversations/{id}/activities/{activityId}    update         → 200 {"id": ...}
   DELETE /v3/conversations/{id}/activities/{activityId}  delete         → 200
   GET  /v3/conversations/{id}/members/{userId}           one member (TeamsChannelAccount, with the UPN)
+  GET  /v1.0/users/{aadObjectId}/transitiveMemberOf/microsoft.graph.group   Microsoft Graph: the user's groups
+                                  (`value` of {"id"}; `$top` pages with `@odata.nextLink`), with a token
+                                  issued for Graph's scope; 403 Authorization_RequestDenied when the app
+                                  lacks the permission (`graph_permission = False`)
   (the conversation paths also under a region prefix, as Teams' serviceUrl has one: /amer/v3/...)
 
 and records every conversation call. Test, demo and bench controls (not part of the real service):
@@ -52,6 +56,8 @@ from sandbox.server import CONTROL_PREFIX, base_app, origin
 
 ISSUER = "https://api.botframework.com"
 SCOPE = "https://api.botframework.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+GRAPH_GROUPS = "/v1.0/users/{user}/transitiveMemberOf/microsoft.graph.group"
 MULTI_TENANT = "botframework.com"
 DEFAULT_APP_ID = "8e6f3b1c-5d2a-4c7e-9f0b-0b07f0b07f00"
 DEFAULT_APP_PASSWORD = "sandbox-teams-secret"
@@ -146,6 +152,9 @@ class FakeBotFramework:
         self.script: collections.deque[dict[str, Any]] = collections.deque()
         self.base_url = ""  # set by whoever serves the app (for tokens and activities built in-process)
         self.members: dict[str, dict[str, Any]] = {}  # Teams user id → TeamsChannelAccount
+        self.groups: dict[str, list[str]] = {}  # AAD object id → the ids of the groups it is in (Graph)
+        self.graph_permission = True  # False: the app has no GroupMember.Read.All (Graph answers 403)
+        self.graph_tokens: set[str] = set()  # tokens issued for Graph's scope (the others are the Bot Connector's)
         self.listeners: list[Callable[[Received], None]] = []  # called (in the server's thread) per call
         self._changed = threading.Condition()
         self._ids = 0
@@ -305,6 +314,11 @@ class FakeBotFramework:
         with self._changed:
             self.received.clear()
             self.script.clear()
+            self.groups.clear()
+            self.graph_permission = True
+
+    def members_by_object_id(self) -> set[str]:
+        return {str(account.get("aadObjectId")) for account in self.members.values() if account.get("aadObjectId")}
 
     # -- HTTP ---------------------------------------------------------------------------------------------
     def _token_ok(self, request: web.Request) -> bool:
@@ -354,13 +368,16 @@ class FakeBotFramework:
             if form.get("client_id") != self.app_id or not hmac.compare_digest(
                     str(form.get("client_secret", "")).encode(), self.app_password.encode()):
                 return _aad_error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
-            if form.get("scope") != SCOPE:
+            if form.get("scope") not in (SCOPE, GRAPH_SCOPE):
                 return _aad_error(400, "invalid_scope", "AADSTS70011: The provided value for scope is not valid.")
             now = int(time.time())
-            access = jwt.encode({"aud": "https://api.botframework.com", "iss": f"https://sts.windows.net/{tenant}/",
+            audience = str(form.get("scope")).removesuffix("/.default")
+            access = jwt.encode({"aud": audience, "iss": f"https://sts.windows.net/{tenant}/",
                                  "appid": self.app_id, "iat": now, "nbf": now, "exp": now + self.token_lifetime,
                                  "jti": uuid.uuid4().hex}, self._aad_key, algorithm="RS256")
             self.issued[access] = now + self.token_lifetime
+            if form.get("scope") == GRAPH_SCOPE:
+                self.graph_tokens.add(access)
             return web.json_response({"token_type": "Bearer", "expires_in": self.token_lifetime,
                                       "ext_expires_in": self.token_lifetime, "access_token": access})
 
@@ -399,6 +416,26 @@ class FakeBotFramework:
                                                     "message": "The member was not found"}}, status=404)
             return web.json_response(account)
 
+        async def graph_groups(request: web.Request) -> web.Response:
+            token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+            if token not in self.graph_tokens:
+                return _graph_error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+            if not self.graph_permission:
+                return _graph_error(403, "Authorization_RequestDenied",
+                                    "Insufficient privileges to complete the operation.")
+            user = unquote(request.match_info["user"])
+            if user not in self.groups and user not in self.members_by_object_id():
+                return _graph_error(404, "Request_ResourceNotFound", f"Resource '{user}' does not exist.")
+            ids = self.groups.get(user, [])
+            top = max(1, min(int(request.query.get("$top") or 100), 999))
+            skip = int(request.query.get("$skiptoken") or 0)
+            page = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects(id)",
+                    "value": [{"@odata.type": "#microsoft.graph.group", "id": g} for g in ids[skip:skip + top]]}
+            if skip + top < len(ids):
+                page["@odata.nextLink"] = (f"{origin(request)}{request.path}?$select=id&$top={top}"
+                                           f"&$skiptoken={skip + top}")
+            return web.json_response(page)
+
         async def received(request: web.Request) -> web.Response:
             if request.method == "DELETE":
                 self.reset()
@@ -431,6 +468,7 @@ class FakeBotFramework:
             app.router.add_put(base + "/{activity}", conversation)
             app.router.add_delete(base + "/{activity}", conversation)
             app.router.add_get(prefix + "/v3/conversations/{conversation}/members/{member}", member)
+        app.router.add_get(GRAPH_GROUPS, graph_groups)
         app.router.add_route("*", CONTROL_PREFIX + "received", received)
         app.router.add_post(CONTROL_PREFIX + "script", script)
         app.router.add_post(CONTROL_PREFIX + "rotate", rotate)
@@ -495,6 +533,12 @@ def from_env(env: dict[str, str] | None = None) -> FakeBotFramework:
                             env.get("TEAMS_APP_PASSWORD") or DEFAULT_APP_PASSWORD, env.get("TEAMS_TENANT_ID") or "")
 
 
+def _graph_error(status: int, code: str, message: str) -> web.Response:
+    """Microsoft Graph's error body."""
+    return web.json_response({"error": {"code": code, "message": message,
+                                         "innerError": {"request-id": str(uuid.uuid4())}}}, status=status)
+
+
 def teams_environment(fake: FakeBotFramework) -> dict[str, str]:
     """The TEAMS_* variables that point opsbot's Teams channel at this fake (served at fake.base_url)."""
     return {
@@ -503,6 +547,7 @@ def teams_environment(fake: FakeBotFramework) -> dict[str, str]:
         "TEAMS_TENANT_ID": fake.tenant_id,
         "TEAMS_OPENID_METADATA_URL": fake.base_url + METADATA_PATH,
         "TEAMS_TOKEN_URL": fake.base_url + "/{tenant}/oauth2/v2.0/token",
+        "TEAMS_GRAPH_URL": fake.base_url,
         "TEAMS_ALLOWED_SERVICE_URLS": fake.base_url,
     }
 

@@ -108,7 +108,7 @@ if [ -n "${TEAMS_APP_ID:-}" ] && [ -f credentials.teams.yml ]; then
   credentials=credentials.teams.yml
   # Rasa refuses a credentials file naming an unset ${VAR}: the optional Teams settings default to "".
   export TEAMS_APP_PASSWORD=${TEAMS_APP_PASSWORD:-} TEAMS_TENANT_ID=${TEAMS_TENANT_ID:-} \
-    TEAMS_OPENID_METADATA_URL=${TEAMS_OPENID_METADATA_URL:-} TEAMS_TOKEN_URL=${TEAMS_TOKEN_URL:-} \
+    TEAMS_OPENID_METADATA_URL=${TEAMS_OPENID_METADATA_URL:-} TEAMS_TOKEN_URL=${TEAMS_TOKEN_URL:-} TEAMS_GRAPH_URL=${TEAMS_GRAPH_URL:-} \
     TEAMS_ALLOWED_SERVICE_URLS=${TEAMS_ALLOWED_SERVICE_URLS:-} TEAMS_ALLOWED_TENANTS=${TEAMS_ALLOWED_TENANTS:-} \
     TEAMS_STORE_PATH=${TEAMS_STORE_PATH:-}
 fi

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".opsbot" / "logs"
 BIN = Path(sys.executable).parent
 OPTIONAL_TEAMS_VARIABLES = ("TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID", "TEAMS_OPENID_METADATA_URL", "TEAMS_TOKEN_URL",
+                            "TEAMS_GRAPH_URL",
                             "TEAMS_ALLOWED_SERVICE_URLS", "TEAMS_ALLOWED_TENANTS", "TEAMS_STORE_PATH")
 
 

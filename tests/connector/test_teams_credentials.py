@@ -8,8 +8,8 @@ import pytest
 from connector.config import ConfigError
 from tests.support.sandbox import ROOT
 
-OPTIONAL = ("TEAMS_TENANT_ID", "TEAMS_OPENID_METADATA_URL", "TEAMS_TOKEN_URL", "TEAMS_ALLOWED_SERVICE_URLS",
-            "TEAMS_ALLOWED_TENANTS", "TEAMS_STORE_PATH")
+OPTIONAL = ("TEAMS_TENANT_ID", "TEAMS_OPENID_METADATA_URL", "TEAMS_TOKEN_URL", "TEAMS_GRAPH_URL",
+            "TEAMS_ALLOWED_SERVICE_URLS", "TEAMS_ALLOWED_TENANTS", "TEAMS_STORE_PATH")
 
 
 def channels(monkeypatch, **env: str):
@@ -34,6 +34,7 @@ def test_the_teams_entry_loads_the_channel_from_the_environment(monkeypatch, tmp
     assert config.resolved_token_url == "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token"
     assert config.openid_metadata_url == "https://login.botframework.com/v1/.well-known/openidconfiguration"
     assert config.allowed_tenants == {"contoso-tenant"}
+    assert config.graph_url == "https://graph.microsoft.com"
     assert config.store_path == str(tmp_path / "refs.db")
     assert config.welcome_intent == "greet"
     assert "s3cret" not in repr(config)

@@ -138,6 +138,7 @@ def credentials_for(fake: FakeBotFramework, base_url: str, database: Path, **ove
         "tenant_id": fake.tenant_id,
         "openid_metadata_url": base_url + METADATA_PATH,
         "token_url": base_url + "/{tenant}/oauth2/v2.0/token",
+        "graph_url": base_url,
         "allowed_service_urls": base_url,
         "store_path": str(database),
         "typing_interval": 3,
