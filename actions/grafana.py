@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,7 +23,9 @@ from backends.grafana.service import (
     GrafanaService,
     Panel,
     PanelImage,
+    QueryFailed,
     RenderProblem,
+    SeriesList,
     Variable,
 )
 from backends.grafana.service import service as grafana
@@ -140,13 +143,17 @@ class ActionGrafanaMetricValue(GrafanaQuestion):
         found = await self.resolve_panel(ask, client, "grafana_metric_value")
         if isinstance(found, Reply):
             return Answer.of(found)
-        if window is None:
-            now_ms = int(time.time() * 1000)
-            series = await client.query(found, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
-            reply = render.metric_now_reply(found, series, NOW_WINDOW_MINUTES)
-        else:
-            series = await client.query(found, window.start_ms, window.end_ms)
-            reply = render.metric_range_reply(found, series, window)
+        try:
+            if window is None:
+                now_ms = int(time.time() * 1000)
+                series = await client.query(found, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
+                reply = render.metric_now_reply(found, series, NOW_WINDOW_MINUTES)
+            else:
+                series = await client.query(found, window.start_ms, window.end_ms)
+                reply = render.metric_range_reply(found, series, window)
+        except QueryFailed as failed:
+            url = found.url_for(window.start_ms, window.end_ms) if window else found.url
+            reply = render.query_failed_reply(found, failed.reasons, url)
         shown = f'the range "{window.phrase}"' if window else "the value now"
         return _with_unread_note(Answer.of(reply, **self.remember(found, window)), ask, shown)
 
@@ -167,13 +174,21 @@ class ActionGrafanaGraph(GrafanaQuestion):
         found = await self.resolve_panel(ask, client, "grafana_graph")
         if isinstance(found, Reply):
             return Answer.of(found, **{RANGE_SLOT: window.phrase})
-        series, image = await asyncio.gather(client.query(found, window.start_ms, window.end_ms),
-                                             self._image(client, found, window))
-        if isinstance(image, RenderProblem):
+        series, image = await asyncio.gather(self._series(client, found, window), self._image(client, found, window))
+        if isinstance(series, QueryFailed):
+            reply = render.query_failed_reply(found, series.reasons, found.url_for(window.start_ms, window.end_ms))
+        elif isinstance(image, RenderProblem):
             reply = render.graph_reply(found, series, window, None, str(image))
         else:
             reply = render.graph_reply(found, series, window, image)
         return _with_unread_note(Answer.of(reply, **self.remember(found, window)), ask, f'the range "{window.phrase}"')
+
+    @staticmethod
+    async def _series(client: GrafanaService, panel: Panel, window: timerange.TimeRange) -> SeriesList | QueryFailed:
+        try:
+            return await client.query(panel, window.start_ms, window.end_ms)
+        except QueryFailed as failed:
+            return failed
 
     @staticmethod
     async def _image(client: GrafanaService, panel: Panel, window: timerange.TimeRange) -> PanelImage | RenderProblem:
@@ -200,7 +215,7 @@ class ActionGrafanaAlerts(GrafanaQuestion):
 
     async def answer(self, ask: Ask) -> Answer:
         client = grafana()
-        rules = await client.alert_rules()
+        rules = await client.alert_rules(definitions=True)
         text = "" if ask.text.startswith("/") else ask.text  # a button's payload has no words
         said = words(timerange.without(text))
         envs = await self._envs(ask, said, rules, client)
@@ -268,8 +283,8 @@ class ActionGrafanaAlerts(GrafanaQuestion):
         return render.ignored_words_note(ignored) if ignored else ""
 
     async def _one_rule(self, client: GrafanaService, rule: AlertRule, filters: alerts.AlertFilters) -> Reply:
-        """One rule's state; for instances that aren't firing or pending (Grafana sends no value for them),
-        what the rule's panel reads now, when the rule is linked to one."""
+        """One rule's state; when Grafana gives no number for its instances (a normal rule; a threshold or math
+        condition, whose value only says whether it holds), what the rule's panel reads now, if it has one."""
         narrowed = alerts.AlertFilters(envs=filters.envs, labels=filters.labels)
         instances = [i for i in rule.instances if alerts.instance_matches(rule, i, narrowed)] or list(rule.instances)
         reading = ""
@@ -277,8 +292,9 @@ class ActionGrafanaAlerts(GrafanaQuestion):
             panel = await client.panel(rule.dashboard_uid, rule.panel_id)
             if panel is not None:
                 now_ms = int(time.time() * 1000)
-                series = await client.query(panel, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
-                reading = render.panel_reading(panel, series)
+                with suppress(QueryFailed):  # the rule's state is the answer; its panel's reading is extra
+                    series = await client.query(panel, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
+                    reading = render.panel_reading(panel, series)
         return render.alert_rule_reply(rule, instances, reading, client.absolute("/alerting/list"))
 
 

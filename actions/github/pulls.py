@@ -34,8 +34,10 @@ from backends.github.service import (
 from common.reply import Button, Reply, payload
 from common.text import clean
 
-
 # -- pull requests -------------------------------------------------------------------------------------------
+WAITING = ("waiting", "required")  # "waiting on review" ("required": what older conversations' filters say)
+
+
 def describe_pulls(values: dict[str, Any]) -> str:
     """'open PRs by dan-dev waiting on review from adam-sre with failing checks'."""
     state = values.get("state", "open")
@@ -45,8 +47,10 @@ def describe_pulls(values: dict[str, Any]) -> str:
         parts.append(f"by {values['author']}")
     if values.get("reviewer"):
         parts.append(f"waiting on review from {values['reviewer']}")
-    elif values.get("review") == "required":
+    elif values.get("review") in WAITING:
         parts.append("waiting on review")
+    elif values.get("review") == "none":
+        parts.append("not reviewed yet")
     elif values.get("review") == "approved":
         parts.append("approved")
     elif values.get("review") == "changes_requested":
@@ -60,7 +64,7 @@ def describe_pulls(values: dict[str, Any]) -> str:
         parts.append("labelled " + ", ".join(values["labels"]))
     if values.get("older_than"):
         parts.append(f"opened more than {values['older_than']} ago")
-    if values.get("draft") is False and values.get("review") != "required":
+    if values.get("draft") is False and values.get("review") not in (*WAITING, "none"):
         parts.append("(not counting drafts)")
     return " ".join(parts)
 
@@ -117,7 +121,7 @@ class ActionGithubPullRequests(GitHubQuestion):
             values["reviewed_by" if role == "reviewed_by" else "reviewer" if role == "reviewer" else "author"] = login
             if role == "reviewer":
                 values.pop("review", None)
-        if values.get("review") == "required" and "draft" not in values:
+        if values.get("review") in (*WAITING, "none") and "draft" not in values:  # a draft asks nobody
             values["draft"] = False
         scope, where_text = self.scope(where, repos)
         page = await github.search_pulls(scope, pull_filter(values), self.web_base(repos))

@@ -1,16 +1,23 @@
 """GitHub facade: PyGithub (unmodified) pointed at GITHUB_API_URL, exactly as at GitHub Enterprise.
 
-Typed results in, typed results out; no Rasa. Every call runs in a thread (`in_thread`) with PyGithub's
-exceptions mapped to `BackendError` (rate limits carry `retry_at`, the reset time). Lists of pull
-requests and issues use the search API: one request whatever the number of repositories. Name lists
-(repositories, members, labels) are cached for a minute and then revalidated with ETags (a 304 costs no
-rate limit); a pull request is revalidated with its ETag (`PullRequest.update()`), never served stale.
+Typed results in, typed results out; no Rasa. PyGithub's requester makes every request (auth, base URL,
+timeouts, its exceptions); the answers are read as the JSON GitHub's OpenAPI description allows, by the pure
+functions under "conversions" (`pull_summary`, `issue_summary`, `check_of`, `run_of`, ...), never through
+PyGithub's lazy objects: those fetch an object again for a field the answer leaves out (a workflow run
+without `name`), and some crash on a null the description allows (a check run's `check_suite`). A field the
+description lets be null or absent is read as unknown, never as a crash (tests/contracts/github).
+
+Every call runs in a thread (`in_thread`) with PyGithub's exceptions mapped to `BackendError` (rate limits
+carry `retry_at`, the reset time). Lists of pull requests and issues use the search API: one request whatever
+the number of repositories. Name lists (repositories, members, labels) are cached for a minute and then
+revalidated with ETags (a 304 costs no rate limit); a pull request is revalidated with its ETag, never
+served stale.
 
 PyGithub's client keeps one HTTP connection whose request and response are separate steps, so calls on
 one client must not interleave. The service keeps a small pool of clients (POOL_SIZE, each with its own
 connection, created when first needed): every call borrows one for its whole duration, so up to POOL_SIZE
 calls run in parallel and no client is used by two threads at once. The caches are shared by the pool and
-hold plain data (a pull request's raw JSON and ETag), never a PyGithub object bound to one client.
+hold plain data (a pull request's JSON and ETag), never a PyGithub object bound to one client.
 """
 
 from __future__ import annotations
@@ -217,7 +224,9 @@ class PullFilter:
     author: str = ""
     reviewer: str = ""  # review requested from
     reviewed_by: str = ""
-    review: str = ""  # required | approved | changes_requested
+    # waiting (on review: not approved, no change requested) | none (not reviewed at all) | approved |
+    # changes_requested | required (GitHub's own: branch protection requires a review it has not had)
+    review: str = ""
     checks: str = ""  # failure | success | pending
     draft: bool | None = None
     labels: tuple[str, ...] = ()
@@ -249,13 +258,26 @@ def pull_query(scope: Scope, wanted: PullFilter) -> str:
     parts += [f"author:{_author(wanted.author)}"] if wanted.author else []
     parts += [f"review-requested:{wanted.reviewer}"] if wanted.reviewer else []
     parts += [f"reviewed-by:{wanted.reviewed_by}"] if wanted.reviewed_by else []
-    parts += [f"review:{wanted.review}"] if wanted.review else []
+    parts += REVIEW_QUALIFIERS.get(wanted.review, [f"review:{wanted.review}"] if wanted.review else [])
     parts += [f"status:{wanted.checks}"] if wanted.checks else []
     parts += [f"draft:{str(wanted.draft).lower()}"] if wanted.draft is not None else []
     parts += [_label(name) for name in wanted.labels]
     parts += [f"created:<{_search_time(wanted.created_before)}"] if wanted.created_before is not None else []
     parts += [*_search_words(wanted.words), "in:title"] if _search_words(wanted.words) else []
     return " ".join(parts)
+
+
+# "Waiting on review" is what a person means, not GitHub's `review:required`: that one only matches PRs into a
+# branch whose protection requires reviews, so on a repository without it GitHub finds nothing. Not approved
+# and no change requested (the author's move) is the same question on every repository; `draft:false` is added
+# by the question (a draft asks nobody). Qualifiers: docs.github.com "Searching issues and pull requests".
+REVIEW_QUALIFIERS = {
+    "waiting": ["-review:approved", "-review:changes_requested"],
+    "none": ["review:none"],
+    "approved": ["review:approved"],
+    "changes_requested": ["review:changes_requested"],
+    "required": ["-review:approved", "-review:changes_requested"],  # what older conversations' filters say
+}
 
 
 def _search_words(text: str) -> list[str]:
@@ -327,21 +349,58 @@ def github_errors(what: str = "") -> Iterator[None]:
         raise BackendError(BACKEND, Fault.BAD_RESPONSE, f"HTTP {exc.status}") from exc
 
 
-# -- conversions ---------------------------------------------------------------------------------------
+# -- conversions: GitHub's JSON → typed results -------------------------------------------------------
+# Each reads only what GitHub's OpenAPI description promises and treats a field it lets be null or absent as
+# unknown ("", 0, ()). A deleted account is GitHub's "ghost", as its web pages show it.
+GHOST = "ghost"
+
+
 def _ts(value: datetime | str | None) -> float:
-    if value is None:
+    if value is None or value == "":
         return 0.0
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
     return value.replace(tzinfo=value.tzinfo or timezone.utc).timestamp()
 
 
+def _obj(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _login(user: Any, missing: str = GHOST) -> str:
+    """A user object's login; `missing` for null (a deleted account) or a user without one."""
+    return _text(_obj(user).get("login")) or missing
+
+
+def _logins(users: Any) -> tuple[str, ...]:
+    return tuple(login for login in (_login(u, "") for u in _list(users)) if login)
+
+
+def _label_names(labels: Any) -> tuple[str, ...]:
+    """Label names: the issues API may give a label as its name or as an object without a name."""
+    names = (label if isinstance(label, str) else _text(_obj(label).get("name")) for label in _list(labels))
+    return tuple(name for name in names if name)
+
+
 def _repo_of(raw: dict) -> Repo:
-    owner = raw.get("owner") or {}
+    owner = _obj(raw.get("owner"))
+    full_name = raw["full_name"]
     return Repo(
-        full_name=raw["full_name"], name=raw["name"], owner=owner.get("login", raw["full_name"].split("/")[0]),
-        owner_is_org=owner.get("type") == "Organization", html_url=raw.get("html_url") or "",
-        default_branch=raw.get("default_branch") or "main", description=raw.get("description") or "",
+        full_name=full_name, name=_text(raw.get("name")) or full_name.split("/")[-1],
+        owner=_text(owner.get("login")) or full_name.split("/")[0],
+        owner_is_org=owner.get("type") == "Organization", html_url=_text(raw.get("html_url")),
+        default_branch=_text(raw.get("default_branch")) or "main", description=_text(raw.get("description")),
         pushed_at=_ts(raw.get("pushed_at")),
     )
 
@@ -351,7 +410,34 @@ def _repo_from_api_url(url: str) -> str:
     return "/".join(url.rstrip("/").split("/")[-2:])
 
 
-def _check_state(status: str, conclusion: str | None) -> str:
+def person_of(raw: dict) -> Person:
+    return Person(_login(raw, ""), _text(raw.get("name")), _text(raw.get("html_url")))
+
+
+def pull_summary(item: dict) -> PullSummary:
+    """A pull request as search lists it (`issue-search-result-item`)."""
+    return PullSummary(
+        repo=_repo_from_api_url(_text(item.get("repository_url"))), number=item["number"],
+        title=_text(item.get("title")), author=_login(item.get("user")), url=_text(item.get("html_url")),
+        draft=bool(item.get("draft")), created_at=_ts(item.get("created_at")),
+        labels=_label_names(item.get("labels")),
+    )
+
+
+def issue_summary(item: dict, repo: str = "", is_pull: bool | None = None) -> IssueSummary:
+    """An issue as search or the issues API gives it (`issue-search-result-item`, `issue`)."""
+    return IssueSummary(
+        repo=repo or _repo_from_api_url(_text(item.get("repository_url"))), number=item["number"],
+        title=_text(item.get("title")), author=_login(item.get("user")), url=_text(item.get("html_url")),
+        state=_text(item.get("state")), created_at=_ts(item.get("created_at")),
+        labels=_label_names(item.get("labels")), assignees=_logins(item.get("assignees")),
+        comments=item.get("comments") if isinstance(item.get("comments"), int) else 0,
+        closed_at=_ts(item["closed_at"]) if item.get("closed_at") else None,
+        is_pull=bool(item.get("pull_request")) if is_pull is None else is_pull,
+    )
+
+
+def _check_state(status: str | None, conclusion: str | None) -> str:
     if status != "completed":
         return "pending"
     if conclusion in ("success", "neutral"):
@@ -364,6 +450,23 @@ def _check_state(status: str, conclusion: str | None) -> str:
 _STATUS_STATE = {"success": "passed", "failure": "failing", "error": "failing", "pending": "pending"}
 
 
+def check_of(run: dict) -> Check:
+    """A check run (`check-run`); its `check_suite`, `app` and the like are not read."""
+    return Check(_text(run.get("name")) or "check", _check_state(run.get("status"), run.get("conclusion")),
+                 _text(run.get("html_url")) or _text(run.get("details_url")))
+
+
+def status_check(status: dict) -> Check:
+    """A commit status (`simple-commit-status`) as a check."""
+    state = _text(status.get("state"))
+    return Check(_text(status.get("context")) or "status", _STATUS_STATE.get(state, state or "pending"),
+                 _text(status.get("target_url")))
+
+
+def review_of(raw: dict) -> Review:
+    return Review(_login(raw.get("user")), _text(raw.get("state")), _text(raw.get("html_url")))
+
+
 def latest_reviews(reviews: Sequence[Review]) -> list[Review]:
     """Each reviewer's latest verdict; a comment does not undo an approval or a change request."""
     latest: dict[str, Review] = {}
@@ -372,6 +475,69 @@ def latest_reviews(reviews: Sequence[Review]) -> list[Review]:
             continue
         latest[review.login] = review
     return list(latest.values())
+
+
+def pull_detail(repo: str, raw: dict, checks: Sequence[Check], reviews: Sequence[Review],
+                behind_by: int | None) -> PullDetail:
+    """One PR (`pull-request`) with its checks, reviews and how far it is behind (None: not known)."""
+    merged = bool(raw.get("merged"))
+    mergeable = raw.get("mergeable")
+    return PullDetail(
+        repo=repo, number=raw["number"], title=_text(raw.get("title")), author=_login(raw.get("user")),
+        url=_text(raw.get("html_url")), state=_text(raw.get("state")), draft=bool(raw.get("draft")), merged=merged,
+        mergeable=mergeable if isinstance(mergeable, bool) else None,
+        mergeable_state=_text(raw.get("mergeable_state")) or "unknown",
+        base=_text(_obj(raw.get("base")).get("ref")), head=_text(_obj(raw.get("head")).get("ref")),
+        created_at=_ts(raw.get("created_at")), checks=list(checks), reviews=latest_reviews(reviews),
+        requested=list(_logins(raw.get("requested_reviewers"))), behind_by=behind_by,
+        merged_by=_login(raw.get("merged_by"), "") if merged else "",
+    )
+
+
+def compare_basehead(raw: dict) -> str:
+    """`BASE...HEAD` for how far a PR is behind its base. A head in another repository (a fork) is named
+    `OWNER:branch`, as the compare API asks (`USERNAME:BASE...USERNAME:HEAD`); one whose repository is gone
+    by its commit SHA, which the API compares across the repository network too."""
+    base, head = _obj(raw.get("base")), _obj(raw.get("head"))
+    base_repo, head_repo = _obj(base.get("repo")), _obj(head.get("repo"))
+    if head_repo and head_repo.get("full_name") == base_repo.get("full_name"):
+        return f"{_text(base.get('ref'))}...{_text(head.get('ref'))}"
+    if head_repo and _text(head.get("label")):
+        return f"{_text(base.get('label')) or _text(base.get('ref'))}...{_text(head.get('label'))}"
+    return f"{_text(base.get('ref'))}...{_text(head.get('sha'))}"
+
+
+def release_of(raw: dict) -> Release:
+    tag = _text(raw.get("tag_name"))
+    return Release(
+        tag=tag, name=_text(raw.get("name")) or tag, url=_text(raw.get("html_url")),
+        prerelease=bool(raw.get("prerelease")), draft=bool(raw.get("draft")),
+        published_at=_ts(raw.get("published_at") or raw.get("created_at")), author=_login(raw.get("author"), ""),
+    )
+
+
+def commit_of(raw: dict) -> CommitInfo:
+    git = _obj(raw.get("commit"))
+    git_author = _obj(git.get("author"))
+    message = _text(git.get("message"))
+    return CommitInfo(sha=_text(raw.get("sha")), message=message.splitlines()[0] if message else "",
+                      author=_login(raw.get("author"), "") or _text(git_author.get("name")),
+                      date=_ts(git_author.get("date")), url=_text(raw.get("html_url")))
+
+
+def run_of(raw: dict) -> Run:
+    """A workflow run (`workflow-run`). Its `name` may be absent or null (then its workflow file's name) and
+    its `pull_requests` null; neither is fetched again."""
+    path = _text(raw.get("path"))
+    name = _text(raw.get("name")) or path.rsplit("/", 1)[-1] or "workflow"
+    conclusion = _text(raw.get("conclusion"))
+    return Run(
+        id=raw["id"], name=name, branch=_text(raw.get("head_branch")), event=_text(raw.get("event")),
+        status=_text(raw.get("status")) or ("completed" if conclusion else ""), conclusion=conclusion,
+        url=_text(raw.get("html_url")), created_at=_ts(raw.get("created_at")), title=_text(raw.get("display_title")),
+        pull_numbers=tuple(p["number"] for p in _list(raw.get("pull_requests"))
+                           if isinstance(_obj(p).get("number"), int)),
+    )
 
 
 class GitHubService:
@@ -446,6 +612,25 @@ class GitHubService:
 
         return await in_thread(BACKEND, borrowing)
 
+    def _get(self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+             ) -> tuple[dict[str, Any], Any]:
+        """(headers, JSON) of one GET through the borrowed client's requester (PyGithub's exceptions)."""
+        return self._github().requester.requestJsonAndCheck("GET", path, parameters=params, headers=headers)
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None, key: str = "") -> list[dict]:
+        """Every item of a list endpoint, 100 a page, at most MAX_PAGES pages (`key`: the list's field when
+        the answer wraps it, as check runs and workflow runs are). Anything not an object is left out."""
+        headers, data = self._get(path, {"per_page": 100, **(params or {})})
+        items: list = []
+        for _ in range(MAX_PAGES):
+            found = _obj(data).get(key) if key else data
+            items.extend(item for item in _list(found) if isinstance(item, dict))
+            next_url = _next_link(headers)
+            if not next_url:
+                break
+            headers, data = self._get(next_url)
+        return items
+
     def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
         """Every page of a list endpoint. The first page is asked conditionally (ETag) when cached."""
         fresh = self._names.fresh(path)
@@ -475,26 +660,26 @@ class GitHubService:
         org = self.config.org
         path = f"/orgs/{urllib.parse.quote(org)}/repos" if org else "/user/repos"
         raw = await self._call(f"organisation {org}" if org else "repository list", self._get_all, path)
-        return [_repo_of(r) for r in raw if not r.get("archived")]
+        return [_repo_of(r) for r in raw if isinstance(r, dict) and r.get("full_name") and not r.get("archived")]
 
     async def repo(self, full_name: str) -> Repo:
         """One repository by its exact name (GITHUB_DEFAULT_REPO outside the listed ones)."""
         def fetch() -> Repo:
-            _headers, data = self._github().requester.requestJsonAndCheck("GET", f"/repos/{full_name}")
+            _headers, data = self._get(f"/repos/{full_name}")
             return _repo_of(data)
 
         return await self._call(f"repository {full_name}", fetch)
 
     async def members(self, org: str) -> list[Person]:
         raw = await self._call(f"organisation {org}", self._get_all, f"/orgs/{urllib.parse.quote(org)}/members")
-        return [Person(r["login"], "", r.get("html_url") or "") for r in raw]
+        return [Person(_login(r, ""), "", _text(r.get("html_url"))) for r in raw if _login(r, "")]
 
     async def contributors(self, repo: Repo) -> list[Person]:
         """The people with commits in the repository (outside contributors and bots included; organisation
         members who never committed are not). Cached like the other name lists."""
         raw = await self._call(f"repository {repo.full_name}", self._get_all,
                                f"/repos/{repo.full_name}/contributors")
-        return [Person(r["login"], "", r.get("html_url") or "") for r in raw or [] if r.get("login")]
+        return [Person(_login(r, ""), "", _text(r.get("html_url"))) for r in raw or [] if _login(r, "")]
 
     async def profiles(self, logins: Sequence[str]) -> list[Person]:
         """Display names (one request per login, cached an hour; asked together, not one after another): only
@@ -515,37 +700,41 @@ class GitHubService:
             from github import GithubException
 
             try:
-                _headers, data = self._github().requester.requestJsonAndCheck(
-                    "GET", f"/users/{urllib.parse.quote(login, safe='[]')}")
+                _headers, data = self._get(f"/users/{urllib.parse.quote(login, safe='[]')}")
             except GithubException as exc:
                 if exc.status == 404:
                     return None
                 raise
-            return Person(data["login"], data.get("name") or "", data.get("html_url") or "")
+            person = person_of(_obj(data))
+            return person if person.login else None
 
         return self._profiles.put(login.lower(), await self._call(f"user {login}", fetch))
 
     async def labels(self, repo: Repo) -> list[str]:
         raw = await self._call(f"repository {repo.full_name}", self._get_all, f"/repos/{repo.full_name}/labels")
-        return [r["name"] for r in raw]
+        return list(_label_names(raw))
 
     async def branches(self, repo: Repo) -> list[str]:
         """The repository's branch names (live: "the batch-retry branch" → feature/batch-retry)."""
         raw = await self._call(f"repository {repo.full_name}", self._get_all, f"/repos/{repo.full_name}/branches")
-        return [r["name"] for r in raw]
+        return [_text(r.get("name")) for r in raw if _text(r.get("name"))]
 
     # -- pull requests and issues --------------------------------------------------------------------------
+    def _search(self, query: str, limit: int) -> tuple[list[dict], int]:
+        """(the first `limit` items, total_count) of an issue search, newest first: one request."""
+        _headers, data = self._get("/search/issues", {"q": query, "sort": "created", "order": "desc",
+                                                      "per_page": max(1, min(limit, 100))})
+        items = [item for item in _list(_obj(data).get("items")) if isinstance(item, dict)][:limit]
+        total = _obj(data).get("total_count")
+        return items, total if isinstance(total, int) else len(items)
+
     async def search_pulls(self, scope: Scope, wanted: PullFilter, web_base: str, limit: int = 10) -> SearchPage:
         query = pull_query(scope, wanted)
 
         def fetch() -> SearchPage:
-            results = self._github().search_issues(query, sort="created", order="desc")
-            items = [PullSummary(
-                repo=_repo_from_api_url(i.repository_url), number=i.number, title=i.title, author=i.user.login,
-                url=i.html_url, draft=bool(i.draft),
-                created_at=_ts(i.created_at), labels=tuple(label.name for label in i.labels),
-            ) for i in results.get_page(0)[:limit]]
-            return SearchPage(items, results.totalCount, query, search_url(scope, query, "pullrequests", web_base))
+            items, total = self._search(query, limit)
+            return SearchPage([pull_summary(i) for i in items], total, query,
+                              search_url(scope, query, "pullrequests", web_base))
 
         return await self._searches.get(("pulls", query, limit, web_base), lambda: self._call("search", fetch))
 
@@ -553,9 +742,9 @@ class GitHubService:
         query = issue_query(scope, wanted)
 
         def fetch() -> SearchPage:
-            results = self._github().search_issues(query, sort="created", order="desc")
-            items = [_issue_summary(i, False) for i in results.get_page(0)[:limit]]
-            return SearchPage(items, results.totalCount, query, search_url(scope, query, "issues", web_base))
+            items, total = self._search(query, limit)
+            return SearchPage([issue_summary(i, is_pull=False) for i in items], total, query,
+                              search_url(scope, query, "issues", web_base))
 
         return await self._searches.get(("issues", query, limit, web_base), lambda: self._call("search", fetch))
 
@@ -564,86 +753,78 @@ class GitHubService:
             from github import UnknownObjectException
 
             try:
-                _headers, data = self._github().requester.requestJsonAndCheck(
-                    "GET", f"/repos/{repo.full_name}/issues/{number}")
+                _headers, data = self._get(f"/repos/{repo.full_name}/issues/{number}")
             except UnknownObjectException:
                 return None
-            return IssueSummary(
-                repo=repo.full_name, number=data["number"], title=data["title"], author=data["user"]["login"],
-                url=data["html_url"], state=data["state"], created_at=_ts(data.get("created_at")),
-                labels=tuple(label["name"] for label in data.get("labels") or []),
-                assignees=tuple(a["login"] for a in data.get("assignees") or []), comments=data.get("comments", 0),
-                closed_at=_ts(data["closed_at"]) if data.get("closed_at") else None,
-                is_pull="pull_request" in data,
-            )
+            return issue_summary(_obj(data), repo.full_name, is_pull="pull_request" in _obj(data))
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
-    def _pull_object(self, repo: str, number: int):
-        """The PR, revalidated with its ETag if seen before (304: unchanged, no rate limit spent).
+    def _pull_raw(self, repo: str, number: int) -> dict | None:
+        """The PR's JSON, revalidated with its ETag if seen before (304: unchanged, no rate limit spent).
 
-        The cache keeps the raw JSON and headers; the object is rebuilt on the client this call holds, so
-        its later requests (reviews, updates) never go through another thread's connection."""
+        The cache keeps the JSON and its ETag (plain data, shared by the pool's clients); a PR fetched less than
+        FRESH_SECONDS ago is not asked again."""
         from github import UnknownObjectException
-        from github.PullRequest import PullRequest
 
         key = (repo.lower(), number)
         fresh = self._pulls.fresh(key)
         if fresh is not None:  # just fetched: not asked again (its fetch time stays)
-            return self._github().create_from_raw_data(PullRequest, *fresh.value)
+            return fresh.value[0]
         known = self._pulls.entry(key)
+        conditional = {"If-None-Match": str(known.value[1])} if known is not None and known.value[1] else {}
         try:
-            if known is not None:
-                pull = self._github().create_from_raw_data(PullRequest, *known.value)
-                pull.update()
-            else:
-                pull = self._github().get_repo(repo).get_pull(number)
-                pull.complete()
+            headers, data = self._get(f"/repos/{repo}/pulls/{number}", headers=conditional)
         except UnknownObjectException:
             self._pulls.forget(key)
             return None
-        self._pulls.put(key, (pull.raw_data, pull.raw_headers))
-        return pull
+        if data is None and known is not None:  # 304 Not Modified
+            data = known.value[0]
+        if not isinstance(data, dict) or not isinstance(data.get("number"), int):
+            raise BackendError(BACKEND, Fault.BAD_RESPONSE, f"pull request {repo}#{number}")
+        self._pulls.put(key, (data, str(headers.get("etag") or "")))
+        return data
 
     async def pull_exists(self, repo: Repo, number: int) -> bool:
-        return await self._call(f"repository {repo.full_name}", self._pull_object, repo.full_name, number) is not None
+        return await self._call(f"repository {repo.full_name}", self._pull_raw, repo.full_name, number) is not None
 
     async def pull_head(self, repo: Repo, number: int) -> str | None:
         """The head branch of a PR (for its workflow runs), or None when there is no such PR."""
         def fetch() -> str | None:
-            pull = self._pull_object(repo.full_name, number)
-            return pull.head.ref if pull is not None else None
+            raw = self._pull_raw(repo.full_name, number)
+            return _text(_obj(raw.get("head")).get("ref")) if raw is not None else None
 
         return await self._call(f"repository {repo.full_name}", fetch)
+
+    def _behind_by(self, repo: str, raw: dict) -> int | None:
+        """How many commits the PR's head lacks of its base; None when GitHub can't say (the compare fails: a
+        fork's branch gone, a force-push, a rate limit): "behind" is then said without a number."""
+        from github import GithubException
+
+        basehead = urllib.parse.quote(compare_basehead(raw), safe="/:")
+        try:
+            _headers, data = self._get(f"/repos/{repo}/compare/{basehead}", {"per_page": 1})
+        except (GithubException, ValueError):
+            return None
+        behind = _obj(data).get("behind_by")
+        return behind if isinstance(behind, int) else None
 
     async def pull(self, repo: Repo, number: int) -> PullDetail | None:
         """Everything "what's the status of PR 215?" needs: the PR, its checks and commit statuses, its
         reviews, and how far it is behind its base when GitHub says it is behind. 4–5 requests."""
         def fetch() -> PullDetail | None:
-            pull = self._pull_object(repo.full_name, number)
-            if pull is None:
+            raw = self._pull_raw(repo.full_name, number)
+            if raw is None:
                 return None
-            gh_repo = self._github().get_repo(repo.full_name)
-            commit = gh_repo.get_commit(pull.head.sha)
-            checks = [Check(run.name, _check_state(run.status, run.conclusion), run.html_url or "")
-                      for run in commit.get_check_runs()]
-            combined = commit.get_combined_status()
-            if combined.total_count:  # with no statuses GitHub still says "pending": ignore that
-                checks += [Check(s.context, _STATUS_STATE.get(s.state, s.state), s.target_url or "")
-                           for s in combined.statuses]
-            reviews = latest_reviews([Review(r.user.login if r.user else "ghost", r.state, r.html_url or "")
-                                      for r in pull.get_reviews()])
-            behind = None
-            if pull.mergeable_state == "behind":
-                behind = gh_repo.compare(pull.base.ref, pull.head.ref).behind_by
-            return PullDetail(
-                repo=repo.full_name, number=pull.number, title=pull.title, author=pull.user.login,
-                url=pull.html_url, state=pull.state, draft=bool(pull.draft), merged=bool(pull.merged),
-                mergeable=pull.mergeable, mergeable_state=pull.mergeable_state or "unknown",
-                base=pull.base.ref, head=pull.head.ref, created_at=_ts(pull.created_at), checks=checks,
-                reviews=reviews, requested=[u.login for u in pull.requested_reviewers], behind_by=behind,
-                merged_by=pull.merged_by.login if pull.merged and pull.merged_by else "",
-            )
+            base = f"/repos/{repo.full_name}"
+            sha = _text(_obj(raw.get("head")).get("sha"))
+            checks = [check_of(run) for run in self._pages(f"{base}/commits/{sha}/check-runs", key="check_runs")]
+            _headers, combined = self._get(f"{base}/commits/{sha}/status", {"per_page": 100})
+            if _obj(combined).get("total_count"):  # with no statuses GitHub still says "pending": ignore that
+                checks += [status_check(s) for s in _list(_obj(combined).get("statuses")) if isinstance(s, dict)]
+            reviews = [review_of(r) for r in self._pages(f"{base}/pulls/{number}/reviews")]
+            behind = self._behind_by(repo.full_name, raw) if raw.get("mergeable_state") == "behind" else None
+            return pull_detail(repo.full_name, raw, checks, reviews, behind)
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
@@ -654,15 +835,17 @@ class GitHubService:
             from github import UnknownObjectException
 
             try:
-                return _release(self._github().get_repo(repo.full_name).get_latest_release().complete())
+                _headers, data = self._get(f"/repos/{repo.full_name}/releases/latest")
             except UnknownObjectException:
                 return None
+            return release_of(_obj(data))
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
     async def releases(self, repo: Repo, limit: int = 10) -> list[Release]:
         def fetch() -> list[Release]:
-            return [_release(r) for r in self._github().get_repo(repo.full_name).get_releases().get_page(0)[:limit]]
+            _headers, data = self._get(f"/repos/{repo.full_name}/releases", {"per_page": max(1, min(limit, 100))})
+            return [release_of(r) for r in _list(data) if isinstance(r, dict)][:limit]
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
@@ -672,35 +855,36 @@ class GitHubService:
         def fetch() -> list[CommitInfo] | None:
             from github import GithubException
 
-            args: dict[str, Any] = {}
+            args: dict[str, Any] = {"per_page": max(1, min(limit, 100))}
             if branch:
                 args["sha"] = branch
             if author:
                 args["author"] = author
             if since is not None:
-                args["since"] = datetime.fromtimestamp(since, timezone.utc)
+                args["since"] = _search_time(since)
             if until is not None:
-                args["until"] = datetime.fromtimestamp(until, timezone.utc)
+                args["until"] = _search_time(until)
             try:
-                page = self._github().get_repo(repo.full_name).get_commits(**args).get_page(0)
+                _headers, data = self._get(f"/repos/{repo.full_name}/commits", args)
             except GithubException as exc:
                 if exc.status in (404, 409, 422) and branch:
                     return None
                 raise
-            return [_commit(c) for c in page[:limit]]
+            return [commit_of(c) for c in _list(data) if isinstance(c, dict)][:limit]
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
     async def workflow_runs(self, repo: Repo, branch: str = "", status: str = "", event: str = "",
                             limit: int = 30) -> list[Run]:
+        """Newest first. One request: the runs' JSON is read as it is (PyGithub would fetch a run again for
+        a field it leaves out, and each of them again for `name`)."""
         def fetch() -> list[Run]:
             args = {k: v for k, v in {"branch": branch, "status": status, "event": event}.items() if v}
-            runs = self._github().get_repo(repo.full_name).get_workflow_runs(**args).get_page(0)
-            return [Run(
-                id=r.id, name=r.name, branch=r.head_branch or "", event=r.event, status=r.status,
-                conclusion=r.conclusion or "", url=r.html_url, created_at=_ts(r.created_at),
-                title=r.display_title or "", pull_numbers=tuple(p.number for p in r.pull_requests),
-            ) for r in runs[:limit]]
+            _headers, data = self._get(f"/repos/{repo.full_name}/actions/runs",
+                                       {**args, "per_page": max(1, min(limit, 100))})
+            runs = [r for r in _list(_obj(data).get("workflow_runs")) if isinstance(r, dict)
+                    and isinstance(r.get("id"), int)]
+            return [run_of(r) for r in runs[:limit]]
 
         return await self._call(f"repository {repo.full_name}", fetch)
 
@@ -711,31 +895,6 @@ def _next_link(headers: dict[str, Any]) -> str | None:
         if 'rel="next"' in rel:
             return url.strip().strip("<>")
     return None
-
-
-def _issue_summary(item: Any, is_pull: bool) -> IssueSummary:
-    return IssueSummary(
-        repo=_repo_from_api_url(item.repository_url), number=item.number, title=item.title,
-        author=item.user.login, url=item.html_url, state=item.state, created_at=_ts(item.created_at),
-        labels=tuple(label.name for label in item.labels), assignees=tuple(a.login for a in item.assignees),
-        comments=item.comments, closed_at=_ts(item.closed_at) if item.closed_at else None, is_pull=is_pull,
-    )
-
-
-def _release(release: Any) -> Release:
-    return Release(
-        tag=release.tag_name, name=release.name or release.tag_name, url=release.html_url,
-        prerelease=bool(release.prerelease), draft=bool(release.draft),
-        published_at=_ts(release.published_at or release.created_at),
-        author=release.author.login if release.author else "",
-    )
-
-
-def _commit(commit: Any) -> CommitInfo:
-    git = commit.commit
-    author = commit.author.login if commit.author else (git.author.name if git.author else "")
-    return CommitInfo(sha=commit.sha, message=(git.message or "").splitlines()[0] if git.message else "",
-                      author=author, date=_ts(git.author.date if git.author else None), url=commit.html_url)
 
 
 # -- the service for the current settings ---------------------------------------------------------------------

@@ -163,10 +163,13 @@ def pull_filters(text: str) -> dict[str, Any]:
         found["review"] = "changes_requested"
     elif _has(text, r"\bapproved\b(?!\s+by)"):
         found["review"] = "approved"
+    elif _has(text, r"\bunreviewed\b|\bnot\s+(?:yet\s+|been\s+)?reviewed\b|\bno\s+reviews?\s+(?:yet|at\s+all)\b"
+                    r"|\bnobody\s+(?:has\s+)?reviewed\b"):
+        found["review"] = "none"  # GitHub's review:none: not reviewed at all
     elif _has(text, r"\b(?:wait\w*|need\w*|awaiting|pending|require\w*|stuck|sitting|blocked)\s+"
                     r"(?:a\s+|for\s+|on\s+|in\s+)?(?:code\s+)?review"
-                    r"|\bunreviewed\b|\bnot\s+(?:yet\s+)?reviewed\b|\bto\s+review\b|\breview\s+queue\b"):
-        found["review"] = "required"
+                    r"|\bto\s+review\b|\breview\s+queue\b"):
+        found["review"] = "waiting"  # not approved, no change requested (service.REVIEW_QUALIFIERS)
     if _has(text, r"\bdrafts?\b"):
         found["draft"] = not _has(text, r"\b(?:not|no|non)[\s-]+drafts?\b")
     elif _has(text, r"\b(?:stuck|stale|sitting|languishing)\b"):

@@ -190,6 +190,20 @@ def _graph_buttons(panel: Panel, phrases: Sequence[str]) -> list[Button]:
             for phrase in phrases]
 
 
+def _problems(series: Sequence[Series]) -> str:
+    """Grafana's reasons for the panel's queries that failed while others answered, as a sentence (or "")."""
+    problems = getattr(series, "problems", ())
+    return f" (Grafana couldn't run {'; '.join(clean(p, 200) for p in problems[:2])}.)" if problems else ""
+
+
+def query_failed_reply(panel: Panel, reasons: Sequence[str], url: str) -> Reply:
+    """Grafana ran the panel's query and it failed (or refused to run it): its reason, not "couldn't read"."""
+    said = "; ".join(clean(r, 200) for r in reasons[:3]) or "no reason given"
+    text = f"Grafana couldn't run the query of {panel_label(panel)}: {said}. {safe_url(url)}"
+    return Reply(text=text, card=cards.status_card(panel_label(panel), "failed", text.rsplit(" ", 1)[0],
+                                                   link=("Open panel", url)))
+
+
 def no_data_reply(panel: Panel, where: str, url: str) -> Reply:
     text = f"Grafana has no data for {panel_label(panel)} {where}. {safe_url(url)}"
     return Reply(text=text, card=cards.status_card(panel_label(panel), "neutral", f"No data {where}.",
@@ -201,6 +215,7 @@ def metric_now_reply(panel: Panel, series: Sequence[Series], window_minutes: int
     shown = _with_data(series)
     if not shown:
         return no_data_reply(panel, f"in the last {window_minutes} minutes", panel.url)
+    note = _problems(series)
     many = len(shown) > 1
     lines = []
     pairs = []
@@ -211,9 +226,9 @@ def metric_now_reply(panel: Panel, series: Sequence[Series], window_minutes: int
         pairs.append((_name(item, panel, many), f"{formatted} (at {clock(at)})"))
     more = f" (+{len(shown) - MAX_SERIES_SHOWN} more series)" if len(shown) > MAX_SERIES_SHOWN else ""
     if many:
-        text = f"{panel_label(panel)} right now: " + "; ".join(lines) + f"{more}. {safe_url(panel.url)}"
+        text = f"{panel_label(panel)} right now: " + "; ".join(lines) + f"{more}.{note} {safe_url(panel.url)}"
     else:
-        text = f"{panel_label(panel)} is {formatted_first(shown[0], panel)} right now. {safe_url(panel.url)}"
+        text = f"{panel_label(panel)} is {formatted_first(shown[0], panel)} right now.{note} {safe_url(panel.url)}"
     buttons = _graph_buttons(panel, ("last 6 hours", "last 24 hours"))
     card = cards.status_card(panel_label(panel), "neutral", text.rsplit(" ", 1)[0], pairs,
                              link=("Open panel", panel.url), buttons=buttons)
@@ -232,7 +247,7 @@ def metric_range_reply(panel: Panel, series: Sequence[Series], window: TimeRange
     if not shown:
         return no_data_reply(panel, span(window), url)
     many = len(shown) > 1
-    text = f"{panel_label(panel)} {span(window)}: {_numbers(shown, panel, window)}. {safe_url(url)}"
+    text = f"{panel_label(panel)} {span(window)}: {_numbers(shown, panel, window)}.{_problems(series)} {safe_url(url)}"
     buttons = _graph_buttons(panel, (window.phrase,))
     card = cards.status_card(panel_label(panel), "neutral", f"{span(window)}",
                              [(_name(s, panel, many), _stats(s, panel, window)) for s in shown[:MAX_SERIES_SHOWN]],
@@ -246,17 +261,18 @@ def graph_reply(panel: Panel, series: Sequence[Series], window: TimeRange, image
     url = panel.url_for(window.start_ms, window.end_ms)
     shown = _with_data(series)
     numbers = _numbers(shown, panel, window) if shown else "no data in this range"
+    note = _problems(series)
     other = [p for p in ("last 24 hours", "last 7 days", "last 6 hours") if p != window.phrase][:2]
     buttons = [*_graph_buttons(panel, other), Button("Value now", payload("grafana_metric_value", panel=panel.key))]
     if image is None:
         text = (f"I couldn't get the graph of {panel_label(panel)} from Grafana: {clean(problem, 200)}. "
-                f"The numbers {span(window)}: {numbers}. {safe_url(url)}")
+                f"The numbers {span(window)}: {numbers}.{note} {safe_url(url)}")
         card = cards.status_card(panel_label(panel), "warning", text.rsplit(" ", 1)[0], link=("Open in Grafana", url),
                                  buttons=buttons)
         return Reply(text=text, card=card, buttons=buttons)
     data_url = image_data_url(image)
-    text = f"{panel_label(panel)} {span(window)}: {numbers}. {safe_url(url)}"
-    card = cards.status_card(panel_label(panel), "neutral", f"{span(window)}: {numbers}",
+    text = f"{panel_label(panel)} {span(window)}: {numbers}.{note} {safe_url(url)}"
+    card = cards.status_card(panel_label(panel), "neutral", f"{span(window)}: {numbers}.{note}",
                              extra=[cards.image(data_url, f"Graph of {clean(panel.title, NAME)}, {span(window)}")],
                              link=("Open in Grafana", url), buttons=buttons)
     return Reply(text=text, card=card, buttons=buttons, image_url=data_url)
@@ -283,16 +299,40 @@ def _severity(rule: AlertRule) -> str:
     return clean(rule.severity, 20) if rule.severity else "no severity"
 
 
-def _value(rule: AlertRule, instance: AlertInstance) -> str:
-    if instance.value is None:
+COMPARATORS = (">", "<", ">=", "<=", "=", "!=")
+RANGES = {"within_range": "between {} and {}", "within_range_included": "from {} to {}",
+          "outside_range": "outside {} to {}", "outside_range_included": "at or outside {} to {}"}
+
+
+def threshold_text(rule: AlertRule) -> str:
+    """'> 90', '< 99.5', 'outside 10 to 20': the rule's threshold as its definition says, or ""."""
+    if rule.threshold is None or not rule.comparator:
         return ""
-    threshold = f" (threshold {rule.comparator} {number(rule.threshold)})" if rule.threshold is not None else ""
-    return f"value {number(instance.value)}{threshold}"
+    if rule.comparator in RANGES:
+        high = rule.threshold_high if rule.threshold_high is not None else rule.threshold
+        return RANGES[rule.comparator].format(number(rule.threshold), number(high))
+    comparator = rule.comparator if rule.comparator in COMPARATORS else "?"  # ours, never Grafana's text
+    return f"{comparator} {number(rule.threshold)}"
+
+
+def _value(rule: AlertRule, instance: AlertInstance) -> str:
+    """'value 93 (threshold > 90)'; 'threshold > 90' when Grafana gives no number (a threshold or math
+    condition's value is only whether it holds)."""
+    threshold = threshold_text(rule)
+    if instance.value is None:
+        return f"threshold {threshold}" if threshold and (instance.firing or instance.pending) else ""
+    return f"value {number(instance.value)}" + (f" (threshold {threshold})" if threshold else "")
+
+
+def _state_word(instance: AlertInstance) -> str:
+    if instance.recovering:
+        return "recovering (still firing)"
+    return "firing" if instance.firing else "pending"
 
 
 def alert_line(rule: AlertRule, instance: AlertInstance, now: float | None = None) -> str:
     parts = [f"[{_severity(rule)}] {clean(rule.name, NAME)}"]
-    state = "firing" if instance.firing else "pending"
+    state = _state_word(instance)
     if instance.active_at:
         parts.append(f"{state} since {since(instance.active_at, now)}")
     else:
@@ -315,10 +355,12 @@ def alerts_reply(active: Sequence[tuple[AlertRule, AlertInstance]], pending_hidd
     for rule, instance in active[:MAX_ALERTS_SHOWN]:
         lines.append(alert_line(rule, instance))
         blocks.append(cards.paragraph(f"**[{_severity(rule)}] {link(rule.name, rule.url, NAME)}**"))
-        facts = [("State", f"{'firing' if instance.firing else 'pending'}"
-                           + (f" since {since(instance.active_at)}" if instance.active_at else ""))]
-        if _value(rule, instance):
+        facts = [("State", _state_word(instance) + (f" since {since(instance.active_at)}" if instance.active_at
+                                                     else ""))]
+        if instance.value is not None:
             facts.append(("Value", _value(rule, instance)))
+        elif _value(rule, instance):
+            facts.append(("Threshold", threshold_text(rule)))
         if affected(rule, instance):
             facts.append(("Labels", affected(rule, instance)))
         if rule.summary:
@@ -373,7 +415,8 @@ def ignored_words_note(ignored: Sequence[str]) -> str:
 def instance_state(instance: AlertInstance) -> str:
     """'firing', 'pending', 'normal', 'firing (no data)', 'error': Grafana's state in the words of the list."""
     base, _, reason = instance.state.lower().partition(" (")
-    name = {"alerting": "firing", "nodata": "no data", "inactive": "normal"}.get(base, base) or "normal"
+    name = {"alerting": "firing", "nodata": "no data", "inactive": "normal",
+            "recovering": "recovering (still firing)"}.get(base, base) or "normal"
     return f"{name} ({reason.rstrip(')').replace('nodata', 'no data')})" if reason else name
 
 
@@ -381,10 +424,13 @@ def _rule_state(rule: AlertRule, instances: Sequence[AlertInstance]) -> str:
     if len(instances) == 1:
         return instance_state(instances[0])
     if not instances:
-        return {"firing": "firing", "pending": "pending"}.get(rule.state, "normal")
+        return {"firing": "firing", "pending": "pending", "recovering": "recovering (still firing)"}.get(
+            rule.state, "normal")
     firing = sum(i.firing for i in instances)
+    recovering = sum(i.recovering for i in instances)
     pending = sum(i.pending for i in instances)
-    counts = [f"{firing} firing" if firing else "", f"{pending} pending" if pending else ""]
+    counts = [f"{firing} firing" + (f" ({recovering} recovering)" if recovering else "") if firing else "",
+              f"{pending} pending" if pending else ""]
     busy = ", ".join(c for c in counts if c)
     return f"{busy} of {len(instances)} instances" if busy else f"normal ({len(instances)} instances)"
 
@@ -394,9 +440,9 @@ def _instance_facts(rule: AlertRule, instance: AlertInstance, reading: str) -> l
     state = instance_state(instance)
     parts = [f"{state} since {since(instance.active_at)}" if instance.active_at else state]
     value = _value(rule, instance)
-    if not value and reading:
-        threshold = f" (threshold {rule.comparator} {number(rule.threshold)})" if rule.threshold is not None else ""
-        value = f"{reading}{threshold}"
+    if instance.value is None and reading:
+        threshold = threshold_text(rule)
+        value = reading + (f" (threshold {threshold})" if threshold else "")
     return [p for p in (*parts, value, affected(rule, instance)) if p]
 
 

@@ -7,7 +7,9 @@ Requests per question, on a warm name-list cache: alerts 1, a metric value 1, a 
 parallel), dashboards 0–1, annotations 1; one alert rule that is normal 2 (its panel's query: Grafana sends
 no value for a normal rule); an environment no alert label has, 1 + the panel index (its $env variables). A
 cold panel index costs 1 search + 1 per dashboard (at most MAX_INDEXED_DASHBOARDS, fetched in parallel), then
-is reused for NAME_LIST_TTL seconds.
+is reused for NAME_LIST_TTL seconds. The alert rules' definitions (the ruler API: where a Grafana-managed rule
+keeps its threshold) and the data source list (for dashboards saved before Grafana 8.3, which name their data
+source by name or leave it null) are name lists too: 1 request each when cold, the latter only for such panels.
 """
 
 from __future__ import annotations
@@ -43,10 +45,34 @@ RENDER_TIMEOUT_SECONDS = 6.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Panel types that show no queried data.
 NOT_DATA_PANELS = {"row", "text", "news", "dashlist", "alertlist", "annolist", "welcome", "gettingstarted"}
-FIRING_STATES = ("alerting",)
+# An alert instance's state (possibly with a reason: "Alerting (NoData)"). Grafana 12's Recovering is a firing
+# alert inside its keep_firing_for period: its condition no longer holds, but it still fires.
+FIRING_STATES = ("alerting", "recovering")
+RECOVERING_STATES = ("recovering",)
 PENDING_STATES = ("pending",)
-_COMPARISON = re.compile(r"(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*\)?\s*$", re.IGNORECASE)
+_NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"
+_COMPARISON = re.compile(rf"(>=|<=|==|!=|>|<)\s*({_NUMBER})\s*\)?\s*$", re.IGNORECASE)
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]")
+# A threshold's evaluator types (threshold expressions and classic conditions) as comparators; ranges keep
+# Grafana's names (the renderer words them).
+EVALUATOR_COMPARATORS = {"gt": ">", "lt": "<", "gte": ">=", "ge": ">=", "lte": "<=", "le": "<=", "eq": "=",
+                         "ne": "!="}
+RANGE_EVALUATORS = ("within_range", "outside_range", "within_range_included", "outside_range_included")
+# A math expression's comparison: "$B > 1.5", "${B} >= 90", "90 < $B".
+_OPERATOR = r"(>=|<=|==|!=|>|<)"
+_MATH_VAR = r"\$\{?(\w+)\}?"
+_MATH_TERM = re.compile(rf"^\s*\(?\s*(?:{_MATH_VAR}\s*{_OPERATOR}\s*({_NUMBER})"
+                        rf"|({_NUMBER})\s*{_OPERATOR}\s*{_MATH_VAR})\s*\)?\s*$", re.IGNORECASE)
+_BOOLEAN_MATH = re.compile(r">=|<=|==|!=|>|<|&&|\|\|")
+_FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
+# An alert value Grafana formats as its evaluation string: "[ var='B0' metric='up' labels={} value=93 ]".
+_EVAL_STRING_VALUE = re.compile(r"var='(\w*)'.*? value=(\S+)", re.DOTALL)
+# Data sources a dashboard may name that are no entry of /api/datasources.
+EXPRESSION_UIDS = ("__expr__", "-100")
+BUILT_IN_DATASOURCES = {"-- Grafana --": {"type": "grafana", "uid": "grafana"},
+                        "grafana": {"type": "grafana", "uid": "grafana"},
+                        "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"}}
+MIXED_DATASOURCE = "-- Mixed --"
 
 
 # --- typed results -------------------------------------------------------------------------------------------
@@ -100,6 +126,28 @@ class Series:
         return samples[-1] if samples else None
 
 
+class SeriesList(list):
+    """A panel's series; `problems` are Grafana's reasons for the queries that failed while others answered."""
+
+    problems: tuple[str, ...] = ()
+
+
+class QueryFailed(BackendError):
+    """Grafana ran the panel's query, or refused to, and said why (a bad expression, an unknown data source)."""
+
+    def __init__(self, reasons: Iterable[str]) -> None:
+        self.reasons = tuple(str(r) for r in reasons if str(r).strip()) or ("no reason given",)
+        super().__init__(BACKEND, Fault.REFUSED, "; ".join(self.reasons)[:300])
+
+
+@dataclass(frozen=True)
+class DataSource:
+    uid: str
+    name: str
+    type: str
+    default: bool = False
+
+
 @dataclass(frozen=True)
 class PanelImage:
     png: bytes
@@ -120,7 +168,12 @@ class AlertInstance:
 
     @property
     def firing(self) -> bool:
+        """Alerting, or Recovering (still firing while its keep_firing_for period lasts)."""
         return self.state.lower().startswith(FIRING_STATES)
+
+    @property
+    def recovering(self) -> bool:
+        return self.state.lower().startswith(RECOVERING_STATES)
 
     @property
     def pending(self) -> bool:
@@ -131,18 +184,20 @@ class AlertInstance:
 class AlertRule:
     uid: str
     name: str
-    state: str  # firing, pending, inactive
+    state: str  # firing, pending, recovering, inactive
     labels: dict[str, str]
     summary: str
     folder: str
     url: str
     instances: tuple[AlertInstance, ...] = ()
     threshold: float | None = None
-    comparator: str = ""
+    comparator: str = ""  # >, <, >=, <=, =, !=, or a range: within_range, outside_range (…_included)
     dashboard_uid: str = ""
     panel_id: int | None = None
     health: str = ""  # ok, nodata, error: a rule that can't be evaluated is not "ok" whatever its state
     last_error: str = ""
+    threshold_high: float | None = None  # a range's upper end
+    condition: str = ""  # how the definition decides: classic, threshold, math, query; "" when not read
 
     @property
     def severity(self) -> str:
@@ -245,16 +300,129 @@ def _seconds(value: Any) -> float | None:
     return datetime.fromisoformat(text).timestamp()
 
 
-def _number(value: Any) -> float | None:
-    """The alert value: '1.82e+00', or several ('B: 1.82e+00, C: 1e+00') of which the first is shown."""
-    text = str(value or "").strip()
-    if not text:
-        return None
-    first = text.split(",")[0].split(":")[-1].strip()
+def _float(text: str) -> float | None:
     try:
-        return float(first)
+        number = float(text)
     except ValueError:
         return None
+    return None if number != number else number  # NaN: no value
+
+
+def alert_values(value: Any) -> list[tuple[str, float | None]]:
+    """An alert's `value` as the rules API formats it: one number ('1.82e+00'), several by refId ('B0: 9.3e+01,
+    B1: 1e+00'), or the evaluation string ("[ var='B0' metric='up' labels={} value=93 ], …"); empty for none."""
+    text = str(value or "").strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        return [(var, _float(number.rstrip(","))) for var, number in _EVAL_STRING_VALUE.findall(text)]
+    pairs = []
+    for part in text.split(","):
+        var, _, number = part.rpartition(":")
+        pairs.append((var.strip(), _float(number.strip())))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What a rule's definition says fires it: its kind, the threshold (if one can be read) and whether the
+    condition's own value is a verdict (1/0, a threshold or comparison) rather than the metric."""
+
+    kind: str  # classic, threshold, math, query, reduce, …
+    comparator: str = ""
+    values: tuple[float, ...] = ()
+    verdict: bool = False
+    input_ref: str = ""  # the refId the threshold is applied to
+
+    @property
+    def threshold(self) -> float | None:
+        return self.values[0] if self.values else None
+
+    @property
+    def high(self) -> float | None:
+        return self.values[1] if len(self.values) > 1 else None
+
+
+def _evaluator(evaluator: Any) -> tuple[str, tuple[float, ...]]:
+    """A threshold or classic evaluator ({"type": "gt", "params": [90]}) → (comparator, values)."""
+    if not isinstance(evaluator, dict):
+        return "", ()
+    kind = str(evaluator.get("type") or "")
+    params = tuple(float(p) for p in evaluator.get("params") or () if isinstance(p, int | float))
+    if kind in EVALUATOR_COMPARATORS and params:
+        return EVALUATOR_COMPARATORS[kind], params[:1]
+    if kind in RANGE_EVALUATORS and len(params) >= 2:
+        return kind, params[:2]
+    return "", ()
+
+
+def _math_threshold(expression: str) -> tuple[str, tuple[float, ...], str]:
+    """"$B > 1.5" → ('>', (1.5,), 'B'); "$B < 10 || $B > 20" → ('outside_range', (10, 20), 'B'); else ''."""
+    for joiner, kind in (("||", "outside_range"), ("&&", "within_range")):
+        parts = expression.split(joiner)
+        if len(parts) == 2:
+            terms = [_math_term(part) for part in parts]
+            if all(terms) and terms[0][2] == terms[1][2]:  # type: ignore[index]
+                (low_op, low, var), (high_op, high, _var) = sorted(terms, key=lambda t: t[1])  # type: ignore[arg-type]
+                wanted = ("<", ">") if kind == "outside_range" else (">", "<")
+                if (low_op[0], high_op[0]) == wanted:
+                    included = "=" in low_op + high_op
+                    return kind + ("_included" if included else ""), (low, high), var
+            return "", (), ""
+    term = _math_term(expression)
+    if term is None:
+        return "", (), ""
+    operator, number, var = term
+    return {"==": "="}.get(operator, operator), (number,), var
+
+
+def _math_term(text: str) -> tuple[str, float, str] | None:
+    found = _MATH_TERM.match(text)
+    if not found:
+        return None
+    if found.group(1):
+        return found.group(2), float(found.group(3)), found.group(1)
+    return _FLIPPED[found.group(5)], float(found.group(4)), found.group(6)
+
+
+def rule_condition(definition: dict) -> Condition | None:
+    """A Grafana-managed rule's definition (`grafana_alert` of the ruler API, or a provisioned rule) → its
+    condition: a threshold expression ({"type": "threshold", "conditions": [{"evaluator": …}]}), classic
+    conditions (`conditions[].evaluator`, the first read), or a math expression ("$B > 1.5")."""
+    condition = str(definition.get("condition") or "")
+    model = next((q.get("model") for q in definition.get("data") or ()
+                  if isinstance(q, dict) and q.get("refId") == condition), None)
+    if not isinstance(model, dict):
+        return None
+    kind = str(model.get("type") or ("query" if "expr" in model else ""))
+    if kind == "threshold":
+        first = (model.get("conditions") or [{}])[0]
+        comparator, values = _evaluator(first.get("evaluator") if isinstance(first, dict) else None)
+        return Condition(kind, comparator, values, verdict=True, input_ref=str(model.get("expression") or ""))
+    if kind == "classic_conditions":
+        for item in model.get("conditions") or ():
+            comparator, values = _evaluator(item.get("evaluator") if isinstance(item, dict) else None)
+            if comparator:
+                query = ((item.get("query") or {}).get("params") or [""])[0]
+                return Condition("classic", comparator, values, input_ref=str(query or ""))
+        return Condition("classic")
+    if kind == "math":
+        expression = str(model.get("expression") or "")
+        comparator, values, var = _math_threshold(expression)
+        return Condition(kind, comparator, values, verdict=bool(_BOOLEAN_MATH.search(expression)), input_ref=var)
+    return Condition(kind or "query")
+
+
+def _instance_value(value: Any, condition: Condition | None) -> float | None:
+    """The number to show for an alert: the metric, never a threshold's verdict. A threshold or comparison
+    condition's value is 1 or 0 (whether it holds), so it is no value unless its input's value is given too."""
+    pairs = alert_values(value)
+    if condition is not None and condition.verdict:
+        named = [number for var, number in pairs if var and var == condition.input_ref]
+        if named:
+            return named[0]
+        pairs = [(var, number) for var, number in pairs if number not in (0.0, 1.0)]
+    return next((number for _var, number in pairs if number is not None), None)
 
 
 def _interpolate(value: Any, variables: dict[str, str]) -> Any:
@@ -295,6 +463,23 @@ def _template_variables(uid: str, dashboard: dict) -> tuple[Variable, ...]:
     return tuple(Variable(uid, str(v["name"]), str(v.get("label") or v["name"]), _variable_values(v))
                  for v in (dashboard.get("templating") or {}).get("list") or []
                  if isinstance(v, dict) and v.get("name") and v.get("type") not in ("constant", "textbox", "adhoc"))
+
+
+def _source_reference(reference: Any, variables: dict[str, str]) -> Any:
+    """A panel's or target's data source with the dashboard's variables filled in. A `$ds` variable's value is a
+    name in dashboards saved before 8.3 (and a uid after): it is kept as a string, to be looked up either way."""
+    if isinstance(reference, dict) and _VARIABLE.search(str(reference.get("uid") or "")):
+        return str(_interpolate(reference.get("uid"), variables))
+    return _interpolate(reference, variables)
+
+
+def _target(target: Any, variables: dict[str, str]) -> Any:
+    if not isinstance(target, dict):
+        return target
+    filled = _interpolate({k: v for k, v in target.items() if k != "datasource"}, variables)
+    if "datasource" in target:
+        filled["datasource"] = _source_reference(target["datasource"], variables)
+    return filled
 
 
 def _flatten(panels: Iterable[dict]) -> Iterator[dict]:
@@ -395,8 +580,8 @@ class GrafanaService:
                     panels.append(Panel(
                         dashboard, int(raw["id"]), str(raw.get("title") or f"Panel {raw['id']}"),
                         str(raw.get("type") or "timeseries"), str(defaults.get("unit") or ""),
-                        defaults.get("decimals"), _interpolate(raw.get("datasource"), variables),
-                        tuple(_interpolate(t, variables) for t in raw["targets"]),
+                        defaults.get("decimals"), _source_reference(raw.get("datasource"), variables),
+                        tuple(_target(t, variables) for t in raw["targets"]),
                     ))
                 return tuple(panels), _template_variables(dashboard.uid, model)
 
@@ -439,26 +624,92 @@ class GrafanaService:
             raise
         return next((p for p in panels if p.id == panel_id), None)
 
+    async def datasources(self) -> tuple[DataSource, ...]:
+        """The data sources (uid, name, type, the default), cached with the name lists: /api/datasources, or,
+        for a token that may not list them (Viewers of older Grafanas), the frontend settings every user reads."""
+        async def load() -> tuple[DataSource, ...]:
+            try:
+                listed = await self._json("GET", "/api/datasources")
+                with _shape("data source list"):
+                    return tuple(DataSource(str(d["uid"]), str(d.get("name") or d["uid"]), str(d.get("type") or ""),
+                                            bool(d.get("isDefault"))) for d in listed)
+            except BackendError as error:
+                if error.fault is not Fault.FORBIDDEN:
+                    raise
+            settings = await self._json("GET", "/api/frontend/settings")
+            with _shape("frontend settings"):
+                default = str(settings.get("defaultDatasource") or "")
+                return tuple(DataSource(str(d["uid"]), str(d.get("name") or name), str(d.get("type") or ""),
+                                        bool(d.get("isDefault")) or name == default)
+                             for name, d in (settings.get("datasources") or {}).items() if d.get("uid"))
+
+        return await self._cached("datasources", load)
+
+    async def _reference(self, reference: Any, known: list[tuple[DataSource, ...]]) -> dict:
+        """A data source as a dashboard names it → {"type", "uid"}, which is all /api/ds/query accepts. A
+        {"uid": …} reference is used as it is; a name, null (the default) or a reference with only a type is
+        looked up in the data source list (fetched once per query, from the name-list cache)."""
+        if isinstance(reference, dict) and reference.get("uid"):
+            return dict(reference)
+        if isinstance(reference, str) and reference in EXPRESSION_UIDS:
+            return {"type": "__expr__", "uid": reference}
+        if isinstance(reference, str) and reference in BUILT_IN_DATASOURCES:
+            return dict(BUILT_IN_DATASOURCES[reference])
+        if not known:
+            known.append(await self.datasources())
+        sources = known[0]
+        if isinstance(reference, str) and reference.strip() and reference.strip().lower() != "default":
+            said = reference.strip()
+            found = next((d for d in sources if d.uid == said), None) or next(
+                (d for d in sources if d.name.lower() == said.lower()), None)
+            if found is None:
+                names = ", ".join(d.name for d in sources[:6]) or "none"
+                raise QueryFailed((f'the panel names the data source "{said[:80]}", which this Grafana doesn\'t have '
+                                   f"(it has {names})",))
+            return {"type": found.type, "uid": found.uid}
+        wanted = str(reference.get("type") or "") if isinstance(reference, dict) else ""
+        candidates = [d for d in sources if not wanted or d.type == wanted]
+        found = next((d for d in candidates if d.default), None) or (candidates[0] if wanted and candidates else None)
+        if found is None:
+            raise QueryFailed(("the panel uses the default data source, and this Grafana has none set",))
+        return {"type": found.type, "uid": found.uid}
+
     # -- data (never cached) ----------------------------------------------------------------------------------
-    async def query(self, panel: Panel, start_ms: int, end_ms: int, max_points: int = 200) -> list[Series]:
-        """The panel's own queries over [start, end] through /api/ds/query, as the dashboard would run them."""
+    async def query(self, panel: Panel, start_ms: int, end_ms: int, max_points: int = 200) -> SeriesList:
+        """The panel's own queries over [start, end] through /api/ds/query, as the dashboard would run them.
+        Raises QueryFailed with Grafana's reason when no query could be run; a reason for some of them (others
+        answered) is in the result's `problems`."""
         queries = []
         interval_ms = max(1000, (end_ms - start_ms) // max(max_points, 1))
+        known: list[tuple[DataSource, ...]] = []
+        mixed = panel.datasource == MIXED_DATASOURCE or (isinstance(panel.datasource, dict)
+                                                          and panel.datasource.get("uid") == MIXED_DATASOURCE)
         for index, target in enumerate(panel.targets):
             if not isinstance(target, dict) or target.get("hide"):
                 continue
             query = dict(target)
             query.setdefault("refId", chr(ord("A") + index % 26))
-            datasource = target.get("datasource") or panel.datasource
-            if isinstance(datasource, str):
-                datasource = {"uid": datasource}
-            query["datasource"] = datasource
+            own = target.get("datasource")
+            query["datasource"] = await self._reference(own if own not in (None, "") or mixed else panel.datasource,
+                                                        known)
             query.update(maxDataPoints=max_points, intervalMs=interval_ms)
             queries.append(query)
         if not queries:
-            return []
-        data = await self._json("POST", "/api/ds/query",
-                                body={"queries": queries, "from": str(start_ms), "to": str(end_ms)})
+            return SeriesList()
+        status, _type, raw, headers = await self._request(
+            "POST", "/api/ds/query", body={"queries": queries, "from": str(start_ms), "to": str(end_ms)})
+        data = None
+        with suppress(ValueError):
+            data = json.loads(raw)
+        if isinstance(data, dict) and isinstance(data.get("results"), dict) and data["results"]:
+            return query_series(data, panel.title)  # 200, or 400 / 207 with each failing query's reason
+        if status in (400, 404) and isinstance(data, dict) and data.get("message"):
+            uids = ", ".join(dict.fromkeys(str(q["datasource"].get("uid")) for q in queries))
+            detail = f" ({uids})" if status == 404 else ""
+            raise QueryFailed((f"{str(data['message'])[:160]}{detail}",))
+        self._raise_for(status, raw, headers)
+        with translate_transport_errors(BACKEND):
+            data = json.loads(raw)
         return query_series(data, panel.title)
 
     async def render(self, panel: Panel, start_ms: int, end_ms: int, tz: str,
@@ -490,20 +741,55 @@ class GrafanaService:
                 return PanelImage(data, width, height)
         raise RenderProblem("the rendered image is larger than Teams allows (1 MB)")
 
-    async def alert_rules(self) -> list[AlertRule]:
-        """Grafana-managed alert rules with their state and alert instances (unified alerting)."""
-        data = await self._json("GET", "/api/prometheus/grafana/api/v1/rules")
+    async def alert_rules(self, definitions: bool = False) -> list[AlertRule]:
+        """Grafana-managed alert rules with their state and alert instances (unified alerting); with
+        `definitions`, their thresholds too, read from the rules' definitions (the rules API's `query` holds only
+        the data query): one more request, in parallel, then cached with the name lists."""
+        async def no_definitions() -> dict[str, Condition]:
+            return {}
+
+        data, conditions = await asyncio.gather(self._json("GET", "/api/prometheus/grafana/api/v1/rules"),
+                                                self.rule_conditions() if definitions else no_definitions())
         with _shape("alert rules"):
             if data.get("status") != "success":
                 raise BackendError(BACKEND, Fault.BAD_RESPONSE, str(data.get("error") or "alert rules failed")[:120])
             rules = []
-            for group in data["data"]["groups"]:
+            for group in data["data"]["groups"] or ():
                 for rule in group.get("rules") or []:
                     if rule.get("type", "alerting") == "alerting":
-                        rules.append(self._alert_rule(rule, str(group.get("file") or "")))
+                        rules.append(self._alert_rule(rule, str(group.get("file") or ""),
+                                                      conditions.get(str(rule.get("uid") or ""))))
             return rules
 
-    def _alert_rule(self, rule: dict, folder: str) -> AlertRule:
+    async def rule_conditions(self) -> dict[str, Condition]:
+        """Each Grafana-managed rule's condition by uid, from the ruler API (its definitions; cached with the name
+        lists). A Grafana that won't show them (an old one, a token without alert.rules:read) leaves them out."""
+        async def load() -> dict[str, Condition]:
+            try:
+                data = await self._json("GET", "/api/ruler/grafana/api/v1/rules")
+            except BackendError as error:
+                if error.fault not in (Fault.FORBIDDEN, Fault.NOT_FOUND, Fault.BAD_RESPONSE):
+                    raise  # passing trouble (or a token being fixed): not remembered
+                return {}  # this Grafana won't show them: the alerts are answered without thresholds
+            found: dict[str, Condition] = {}
+            with suppress(KeyError, TypeError, AttributeError, ValueError, IndexError):
+                for groups in (data or {}).values():
+                    for group in groups or ():
+                        for node in group.get("rules") or ():
+                            definition = node.get("grafana_alert") if isinstance(node, dict) else None
+                            if isinstance(definition, dict) and definition.get("uid"):
+                                with suppress(KeyError, TypeError, AttributeError, ValueError, IndexError):
+                                    condition = rule_condition(definition)
+                                    if condition is not None:
+                                        found[str(definition["uid"])] = condition
+            return found
+
+        try:
+            return await self._cached("rule-conditions", load)
+        except BackendError:
+            return {}
+
+    def _alert_rule(self, rule: dict, folder: str, condition: Condition | None = None) -> AlertRule:
         annotations = rule.get("annotations") or {}
         dashboard_uid = str(annotations.get("__dashboardUid__") or "")
         panel_id = int(annotations["__panelId__"]) if str(annotations.get("__panelId__") or "").isdigit() else None
@@ -514,19 +800,24 @@ class GrafanaService:
             url = self.absolute(f"/alerting/grafana/{uid}/view")
         else:
             url = self.absolute("/alerting/list")
-        comparison = _COMPARISON.search(str(rule.get("query") or ""))
+        if condition is None:  # no definition: a comparison at the end of the query is the best guess there is
+            comparison = _COMPARISON.search(str(rule.get("query") or ""))
+            if comparison:
+                condition = Condition("", {"==": "="}.get(comparison.group(1), comparison.group(1)),
+                                      (float(comparison.group(2)),))
         instances = tuple(
             AlertInstance({str(k): str(v) for k, v in (a.get("labels") or {}).items()}, str(a.get("state") or ""),
-                          _seconds(a.get("activeAt")), _number(a.get("value")))
+                          _seconds(a.get("activeAt")), _instance_value(a.get("value"), condition))
             for a in rule.get("alerts") or []
         )
         return AlertRule(
             uid=uid, name=str(rule["name"]), state=str(rule.get("state") or "inactive"),
             labels={str(k): str(v) for k, v in (rule.get("labels") or {}).items()},
             summary=str(annotations.get("summary") or annotations.get("description") or ""), folder=folder, url=url,
-            instances=instances, threshold=float(comparison.group(2)) if comparison else None,
-            comparator=comparison.group(1) if comparison else "", dashboard_uid=dashboard_uid, panel_id=panel_id,
-            health=str(rule.get("health") or ""), last_error=str(rule.get("lastError") or ""),
+            instances=instances, threshold=condition.threshold if condition else None,
+            comparator=condition.comparator if condition and condition.values else "", dashboard_uid=dashboard_uid,
+            panel_id=panel_id, health=str(rule.get("health") or ""), last_error=str(rule.get("lastError") or ""),
+            threshold_high=condition.high if condition else None, condition=condition.kind if condition else "",
         )
 
     async def annotations(self, start_ms: int, end_ms: int, dashboard_uid: str = "", tags: Iterable[str] = (),
@@ -551,16 +842,23 @@ class GrafanaService:
             return sorted(found, key=lambda a: -a.time)
 
 
-def query_series(data: Any, default_name: str) -> list[Series]:
-    """/api/ds/query's answer ({"results": {refId: {"frames": [...]}}}) → series; an error in it is Grafana's."""
+def query_series(data: Any, default_name: str) -> SeriesList:
+    """/api/ds/query's answer ({"results": {refId: {"frames": [...]}}}) → series. A failing query has its reason
+    in `results.<refId>.error` (and its `status`): raised as QueryFailed when nothing else answered, else kept
+    as the result's `problems`."""
     with _shape("query result"):
-        series: list[Series] = []
+        series = SeriesList()
+        problems = []
         for ref_id, result in (data.get("results") or {}).items():
             if result.get("error"):
-                raise BackendError(BACKEND, Fault.BAD_RESPONSE, f"query {ref_id}: {str(result['error'])[:120]}")
+                problems.append(f"query {ref_id}: {str(result['error'])[:200]}")
+                continue
             for frame in result.get("frames") or []:
                 series.extend(_frame_series(frame, default_name))
-        return series
+    if problems and not series:
+        raise QueryFailed(problems)
+    series.problems = tuple(problems)
+    return series
 
 
 def _frame_series(frame: dict, default_name: str) -> list[Series]:

@@ -13,6 +13,9 @@ import time
 from collections.abc import Sequence
 
 from backends.jenkins.service import (
+    CONSOLE,
+    GRAPH_VIEW,
+    STAGE_VIEW,
     Activity,
     Agent,
     BuildInfo,
@@ -189,20 +192,29 @@ def no_builds(job: Job) -> Reply:
 
 
 # -- why it failed -------------------------------------------------------------------------------------
+# Where the failed stage was read: Jenkins without a stage plugin still answers, from its console.
+STAGE_SOURCES = {STAGE_VIEW: "the Pipeline Stage View", GRAPH_VIEW: "the Pipeline Graph View",
+                 CONSOLE: "the console log"}
+
+
 def failure(job: str, found: Failure, latest: BuildInfo | None = None, now: float | None = None) -> Reply:
     """The failed stage, the failed tests and the last log lines of a build (or just its log if it passed)."""
     now = _now(now)
     build, shown = found.build, _name(job)
     first = f"{shown} {build_line(build, now)}"
     stage = found.failed_stage
+    source = STAGE_SOURCES.get(found.stage_source, "")
     if stage is not None and build.result != "SUCCESS":
-        first += f" in stage {clean(stage.name, 80)}"
+        said = f"stage read from {source}" if found.stage_source == CONSOLE else f"stage from {source}"
+        first += f" in stage {clean(stage.name, 80)}" + (f" ({said})" if source else "")
     sentences = [first + "."]
     facts: list[tuple[str, str]] = [("Result", clean(build.result or "running", 20)),
                                     ("When", short_when(build, now))]
     if stage is not None and build.result != "SUCCESS":
         facts.append(("Failed stage", clean(stage.name, 80) + (f" ({clean(stage.error, 80)})" if stage.error
                                                                else "")))
+        if source:
+            facts.append(("Stage from", source))
     if found.failed_tests:
         tests = [clean(t.short, 120) + (f": {clean(t.details, 120)}" if t.details else "")
                  for t in found.failed_tests[:5]]

@@ -6,7 +6,10 @@ Cost per call, in Jenkins requests (the client fetches a CSRF crumb once, on its
   job()         1 (the job with its last, last completed and last unsuccessful builds and its parameters)
   build()       1
   history()     1 (the last HISTORY_BUILDS builds' numbers and results: where a run of failures began)
-  failure()     ≤ 3 in parallel: wfapi/describe (pipelines), testReport (when tests failed), consoleText
+  failure()     ≤ 3 in parallel: the stages (pipelines), testReport (when tests failed), consoleText. The stages
+                come from the plugin this Jenkins has, learnt on the first failure asked about (then remembered
+                for PLUGIN_MAX_AGE): Pipeline Stage View's wfapi/describe; else Pipeline Graph View's tree
+                (its 3 URL names probed in parallel, once); else the console's `[Pipeline] { (Stage)` markers
   activity()    2 (the job tree and the queue)
   agents()      1
   trigger()     1 POST (+ the crumb), then wait_for_start() polls the queue item at most ~6 times
@@ -15,6 +18,7 @@ Cost per call, in Jenkins requests (the client fetches a CSRF crumb once, on its
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Callable
@@ -36,6 +40,16 @@ LOG_LINES = 6
 POLL_SECONDS = 4.0
 POLL_INTERVAL = 0.75
 HISTORY_BUILDS = 25  # how far back "who broke it?" looks for the build where a run of failures began
+PLUGIN_MAX_AGE = 600.0  # how long the facade trusts what it learnt of which stage plugin Jenkins has
+
+# Where a build's stages come from (Failure.stage_source), best first.
+STAGE_VIEW = "stage-view"  # Pipeline Stage View: <build>/wfapi/describe (python-jenkins' get_build_stages)
+GRAPH_VIEW = "graph-view"  # Pipeline Graph View (suggested by the setup wizard since 2024): <build>/<name>/tree
+CONSOLE = "console"  # neither plugin: the console's `[Pipeline] { (Stage)` markers
+# Pipeline Graph View's URL name for a build's page, newest release first: `stages` since 777.v… (Feb 2026),
+# `pipeline-overview` in 520–776, `pipeline-console` before (its `tree` since 2021).
+GRAPH_VIEW_PATHS = ("stages", "pipeline-overview", "pipeline-console")
+_WFAPI = "wfapi"
 
 _BUILD = "number,url,result,building,timestamp,duration,estimatedDuration"
 _BUILD_DETAIL = (_BUILD + ",actions[causes[shortDescription],parameters[name,value],failCount,skipCount,totalCount],"
@@ -171,6 +185,10 @@ class Stage:
     status: str  # wfapi: SUCCESS, FAILED, UNSTABLE, ABORTED, IN_PROGRESS, NOT_EXECUTED, PAUSED_PENDING_INPUT
     duration: float
     error: str = ""
+    parent: str = ""  # the stage it runs inside (a branch of a parallel stage), when known
+
+
+_TROUBLE = ("FAILED", "UNSTABLE", "ABORTED")  # worst first
 
 
 @dataclass(frozen=True)
@@ -192,10 +210,21 @@ class Failure:
     failed_tests: list[FailedTest]
     log_tail: list[str]
     console_url: str
+    stage_source: str = ""  # STAGE_VIEW, GRAPH_VIEW or CONSOLE: where `stages` came from ("" : no stages)
 
     @property
     def failed_stage(self) -> Stage | None:
-        return next((s for s in self.stages if s.status in ("FAILED", "UNSTABLE", "ABORTED")), None)
+        """The first stage with the worst trouble; of a parallel stage that failed, the branch that failed."""
+        for status in _TROUBLE:
+            troubled = [s for s in self.stages if s.status == status]
+            if not troubled:
+                continue
+            stage, seen = troubled[0], {troubled[0].name}
+            while inner := next((s for s in troubled if s.parent == stage.name and s.name not in seen), None):
+                stage = inner
+                seen.add(stage.name)
+            return stage
+        return None
 
 
 @dataclass
@@ -363,6 +392,115 @@ def job_path(full_name: str) -> str:
     return "/".join(f"job/{quote(part, safe='')}" for part in full_name.split("/"))
 
 
+# -- stages, from whichever source this Jenkins has ----------------------------------------------------
+def _seconds(millis: Any) -> float:
+    try:
+        return max(0.0, float(millis or 0) / 1000)
+    except (TypeError, ValueError):  # Pipeline Graph View's early releases sent times as strings
+        return 0.0
+
+
+def stages_from_stage_view(data: Any) -> list[Stage]:
+    """wfapi/describe's stages. They come as one flat list (the stages of a parallel stage's branches too);
+    a stage that began and ended inside an earlier stage's time ran inside it."""
+    stages: list[Stage] = []
+    spans: list[tuple[float, float]] = []
+    items = data.get("stages") if isinstance(data, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        start, length = _seconds(item.get("startTimeMillis")), _seconds(item.get("durationMillis"))
+        parent = next((outer.name for outer, (begin, end) in zip(reversed(stages), reversed(spans), strict=True)
+                       if length > 0 and begin <= start < end and start + length <= end
+                       and (begin, end) != (start, start + length)), "")
+        stages.append(Stage(str(item.get("name") or ""), str(item.get("status") or ""), length,
+                            str((item.get("error") or {}).get("message") or ""), parent))
+        spans.append((start, start + length))
+    return stages
+
+
+# Pipeline Graph View's states (lower case on the wire) → the Stage View's words that Stage uses.
+_GRAPH_STATES = {"success": "SUCCESS", "failure": "FAILED", "unstable": "UNSTABLE", "aborted": "ABORTED",
+                 "skipped": "NOT_EXECUTED", "not_built": "NOT_EXECUTED", "running": "IN_PROGRESS",
+                 "queued": "IN_PROGRESS", "paused": "PAUSED_PENDING_INPUT"}
+
+
+def stages_from_graph_view(data: Any) -> list[Stage]:
+    """Pipeline Graph View's `tree`: {"status": "ok", "data": {"stages": [...], "complete": …}}, each stage
+    {id, name, state, type, children: [the branches of a parallel stage], totalDurationMillis, …}; depth first."""
+    body = data.get("data") if isinstance(data, dict) and isinstance(data.get("data"), dict) else data
+    stages: list[Stage] = []
+
+    def walk(items: Any, parent: str, depth: int) -> None:
+        for item in items if isinstance(items, list) and depth < 16 else []:
+            if not isinstance(item, dict):
+                continue
+            name = str(item.get("name") or "")
+            state = str(item.get("state") or item.get("result") or "").lower()
+            stages.append(Stage(name, _GRAPH_STATES.get(state, state.upper()),
+                                _seconds(item.get("totalDurationMillis")), parent=parent))
+            walk(item.get("children"), name, depth + 1)
+
+    walk((body or {}).get("stages") if isinstance(body, dict) else None, "", 0)
+    return stages
+
+
+# A console line may start with the Timestamper plugin's time: "[2026-11-18T14:02:11.123Z] " or "14:02:11  ".
+_STAMP = r"(?:\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s?|\d\d:\d\d:\d\d\s+)?"
+_BLOCK = re.compile(rf"^{_STAMP}\[Pipeline\] \{{ \((?P<name>.+)\)\s*$")  # a stage (or a parallel branch) began
+_SKIPPED = re.compile(rf'^{_STAMP}Stage "(?P<name>.+)" skipped due to (?P<why>.+?)\s*$')
+_BRANCH_FAILED = re.compile(rf"^{_STAMP}Failed in branch (?P<name>.+?)\s*$")
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # the AnsiColor plugin's colours
+_BRANCH = "Branch: "  # `[Pipeline] { (Branch: Unit)`: a branch of `parallel`, not a stage
+_POST = "Declarative: Post Actions"
+_RESULT_STATUS = {"FAILURE": "FAILED", "UNSTABLE": "UNSTABLE", "ABORTED": "ABORTED"}
+
+
+def stages_from_console(console: str, result: str | None, building: bool = False) -> list[Stage]:
+    """The stages a Pipeline's console shows, and the one that failed, for a Jenkins without a stage plugin.
+
+    The console says where each stage began (`[Pipeline] stage` / `[Pipeline] { (Name)`), which were skipped
+    (`Stage "Name" skipped due to earlier failure(s)`, `… earlier stage(s) marking the build as unstable`,
+    `… when conditional`: pipeline-model-definition's SkippedStageReason) and which parallel branch failed
+    (`Failed in branch Name`: workflow-cps' ParallelStep; a declarative parallel stage's branch has its name).
+    Lines may begin with the Timestamper plugin's time. Where a stage ended is unclear inside `parallel`
+    (the branches' `[Pipeline] }` lines interleave), so the failed stage is: the branch that failed; else the
+    last stage that ran before the first one skipped for an earlier failure or instability; else, when the
+    build failed or was aborted, the last stage that ran (not the post actions). An unstable build without
+    such a skip names none: nothing in the console says which stage marked it unstable."""
+    order: list[str] = []
+    skipped: dict[str, str] = {}
+    first_skip: str | None = None
+    failed_branch: str | None = None
+    for line in console.splitlines():
+        if "\x1b" in line:
+            line = _COLOUR.sub("", line)
+        if block := _BLOCK.match(line):
+            name = block["name"]
+            if not name.startswith(_BRANCH) and name not in order:
+                order.append(name)
+        elif skip := _SKIPPED.match(line):
+            skipped.setdefault(skip["name"], skip["why"])
+            if first_skip is None and skip["why"].startswith("earlier "):  # failure(s), or stage(s) … unstable
+                first_skip = skip["name"]
+        elif failed_branch is None and (branch := _BRANCH_FAILED.match(line)):
+            failed_branch = branch["name"]
+    ran = [name for name in order if name not in skipped]
+    culprit = None
+    if failed_branch in ran:
+        culprit = failed_branch
+    elif first_skip in order:
+        before = [name for name in order[:order.index(first_skip)] if name not in skipped]
+        culprit = before[-1] if before else None
+    elif result in ("FAILURE", "ABORTED"):
+        candidates = [name for name in ran if name != _POST]
+        culprit = candidates[-1] if candidates else None
+    running = ran[-1] if building and culprit is None and ran else None
+    return [Stage(name, "NOT_EXECUTED" if name in skipped else _RESULT_STATUS.get(result or "", "FAILED")
+                  if name == culprit else "IN_PROGRESS" if name == running else "SUCCESS", 0.0)
+            for name in order]
+
+
 def log_tail(console: str, lines: int = LOG_LINES) -> list[str]:
     """The last lines a person reads: without Pipeline step markers and blank lines."""
     useful = [line.rstrip() for line in console.splitlines()
@@ -440,6 +578,8 @@ class JenkinsService:
         for scheme in ("http://", "https://"):
             self._client._session.mount(scheme, pooled)
         self._jobs: TTLCache[list[Job]] = TTLCache(NAMES_MAX_AGE)
+        # which stage API this Jenkins has: "wfapi", a Pipeline Graph View URL name, or "" (neither)
+        self._stage_api: TTLCache[str] = TTLCache(PLUGIN_MAX_AGE)
 
     async def _call(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await in_thread(BACKEND, _guarded, call, *args, **kwargs)
@@ -495,30 +635,99 @@ class JenkinsService:
         return sorted((b for b in builds if b is not None), key=lambda b: -b.number)
 
     async def failure(self, build: BuildInfo, pipeline: bool) -> Failure:
-        """Why a build failed: its stages, failed tests and last log lines (requests run in parallel)."""
+        """Why a build failed: its stages, failed tests and last log lines (requests run in parallel). The
+        stages and tests are extras: a plugin that is missing or failing never fails the answer."""
         client = self._client
 
         async def nothing() -> None:
             return None
 
-        stages_call = self._call(client.get_build_stages, build.job, build.number) if pipeline else nothing()
+        async def tests() -> dict | None:
+            try:
+                return await self._call(client.get_build_test_report, build.job, build.number, tree=_TESTS)
+            except BackendError:
+                return None  # the JUnit plugin failed to answer: the answer goes without the tests
+
+        stages_call = self._plugin_stages(build) if pipeline else nothing()
         # Only builds with a test report that counted failures have failed tests to show.
-        tests_call = (self._call(client.get_build_test_report, build.job, build.number, tree=_TESTS)
-                      if build.failed_tests else nothing())
+        tests_call = tests() if build.failed_tests else nothing()
         console_call = self._call(client.get_build_console_output, build.job, build.number)
-        stages_data, tests_data, console = await asyncio.gather(stages_call, tests_call, console_call)
-        stages = [
-            Stage(str(s.get("name") or ""), str(s.get("status") or ""), (s.get("durationMillis") or 0) / 1000,
-                  str((s.get("error") or {}).get("message") or ""))
-            for s in (stages_data or {}).get("stages") or [] if isinstance(s, dict)
-        ]
+        from_plugin, tests_data, console = await asyncio.gather(stages_call, tests_call, console_call)
+        stages, source = from_plugin or ([], "")
+        if pipeline and not stages:
+            stages = stages_from_console(console or "", build.result, build.building)
+            source = CONSOLE if stages else ""
         failed = [
             FailedTest(str(c.get("className") or ""), str(c.get("name") or ""), str(c.get("status") or ""),
                        str(c.get("errorDetails") or "").strip())
             for suite in (tests_data or {}).get("suites") or [] for c in suite.get("cases") or []
             if c.get("status") in ("FAILED", "REGRESSION")
         ]
-        return Failure(build, stages, failed, log_tail(console or ""), build.url + "console")
+        return Failure(build, stages, failed, log_tail(console or ""), build.url + "console", stage_source=source)
+
+    async def _plugin_stages(self, build: BuildInfo) -> tuple[list[Stage], str]:
+        """The build's stages from the stage plugin this Jenkins has, and which one ([] when it has none, or
+        the plugin failed to answer: the console's markers stand in)."""
+        known = self._stage_api.fresh("api", PLUGIN_MAX_AGE)
+        if known is not None:
+            if not known.value:
+                return [], ""  # neither plugin (learnt a little while ago)
+            try:
+                stages = await self._stages_at(build, known.value)
+            except BackendError:
+                return [], ""  # the plugin is there but failed on this build
+            if stages is not None:
+                return stages, STAGE_VIEW if known.value == _WFAPI else GRAPH_VIEW
+            self._stage_api.forget("api")  # uninstalled since: learn again
+        return await self._learn_stages(build)
+
+    async def _learn_stages(self, build: BuildInfo) -> tuple[list[Stage], str]:
+        """Ask the Stage View; when it is missing (404), each URL name Pipeline Graph View has had, in parallel.
+        Remembers the one that answered, or that neither is installed (every one a 404)."""
+        absent = True
+        try:
+            stages = await self._stages_at(build, _WFAPI)
+        except BackendError:
+            stages, absent = None, False
+        if stages is not None:
+            self._stage_api.put("api", _WFAPI)
+            return stages, STAGE_VIEW
+        answers = await asyncio.gather(*(self._stages_at(build, path) for path in GRAPH_VIEW_PATHS),
+                                       return_exceptions=True)
+        for path, answer in zip(GRAPH_VIEW_PATHS, answers, strict=True):
+            if isinstance(answer, list):
+                self._stage_api.put("api", path)
+                return answer, GRAPH_VIEW
+        for answer in answers:
+            if isinstance(answer, BaseException) and not isinstance(answer, BackendError):
+                raise answer
+        if absent and all(answer is None for answer in answers):
+            self._stage_api.put("api", "")
+        return [], ""
+
+    async def _stages_at(self, build: BuildInfo, api: str) -> list[Stage] | None:
+        """The stages from one plugin API (`wfapi` or one of GRAPH_VIEW_PATHS); None when Jenkins has no such
+        page (404); BackendError when it failed."""
+        if api == _WFAPI:
+            # python-jenkins answers None for a 404 (no Stage View, or not a Pipeline run)
+            data = await self._call(self._client.get_build_stages, build.job, build.number)
+            return None if data is None else stages_from_stage_view(data)
+        import requests
+
+        url = f"{self.base_url}/{job_path(build.job)}/{int(build.number)}/{api}/tree"
+        try:
+            text = await self._call(self._client.jenkins_open, requests.Request("GET", url))
+        except BackendError as error:
+            if error.fault is Fault.NOT_FOUND:
+                return None
+            raise
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise BackendError(BACKEND, Fault.BAD_RESPONSE, "malformed JSON") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("data", data), dict):
+            raise BackendError(BACKEND, Fault.BAD_RESPONSE, "unexpected JSON")
+        return stages_from_graph_view(data)
 
     # -- queue and agents --------------------------------------------------------------------------
     async def activity(self) -> Activity:

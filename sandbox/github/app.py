@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from yarl import URL
 
-from sandbox.github.shapes import GitHubWorld, Repo, Shapes, check_state, parse_iso, review_decision
+from sandbox.github.shapes import GitHubWorld, Repo, Shapes, check_state, label_name, latest_verdicts, parse_iso
 from sandbox.server import CONTROL_PREFIX, Credentials, base_app, bearer_ok, origin
 
 DOCS = "https://docs.github.com/rest"
@@ -186,9 +186,9 @@ async def authenticated_user(request: web.Request) -> web.Response:
 async def user(request: web.Request) -> web.Response:
     login = request.match_info["login"]
     world = _world(request)
-    if (org := world.org(login)) is not None:
-        return web.json_response(_shapes(request).org(org))
-    found = world.user(login) or ("opsbot" if login == "opsbot" else None)
+    # GET /users/{username} answers a user's profile; for an organisation's login it is the same shape
+    # (`public-user`, type "Organization")
+    found = world.org(login) or world.user(login) or ("opsbot" if login == "opsbot" else None)
     return web.json_response(_shapes(request).user_full(found)) if found else not_found()
 
 
@@ -263,7 +263,7 @@ async def pulls(request: web.Request) -> web.Response:
     found = [p for p in repo.pulls()
              if state in ("all", p["state"])
              and (not base or p["base"] == base)
-             and (not head or head in (p["head"], f"{repo.owner}:{p['head']}"))]
+             and (not head or head == f"{p.get('fork') or repo.owner}:{p['head']}")]
     shapes = _shapes(request)
     return paginate(request, [shapes.pull(repo, p) for p in _sort(found, request)])
 
@@ -290,19 +290,47 @@ async def requested_reviewers(request: web.Request) -> web.Response:
                               "teams": []})
 
 
+def _compare_side(repo: Repo, side: str, pull: dict, head: bool) -> bool:
+    """Whether one side of `BASE...HEAD` names the PR's base (head=False) or head (True), as GitHub reads it:
+    a branch of this repository, `OWNER:branch` (a branch of that owner's repository in the same network: the
+    fork of a PR from a fork), or a commit SHA (7 characters or more)."""
+    owner, colon, ref = side.rpartition(":")
+    branch, sha = (pull["head"], repo.head_sha(pull)) if head else (pull["base"], None)
+    branch_owner = (pull.get("fork") or repo.owner) if head else repo.owner
+    if colon:
+        return owner.lower() == branch_owner.lower() and ref == branch
+    if sha and len(ref) >= 7 and sha.startswith(ref):
+        return True
+    return ref == branch and branch_owner == repo.owner  # a bare branch name is one of this repository
+
+
 async def compare(request: web.Request) -> web.Response:
+    """GET /repos/{owner}/{repo}/compare/{basehead}: known for each PR's base and head (whose `behind_by` the
+    world gives); anything else is 404, as GitHub answers for a ref it can't find (a fork's branch named
+    without its owner)."""
     repo = _repo(request)
-    base, _, head = request.match_info["basehead"].partition("...")
-    found = next((p for p in repo.pulls() if p["base"] == base and p["head"] == head), None) if repo else None
+    basehead = request.match_info["basehead"]
+    base, dots, head = basehead.partition("...")
+    found = next((p for p in repo.pulls() if _compare_side(repo, base, p, False)
+                  and _compare_side(repo, head, p, True)), None) if repo and dots else None
     if found is None:
         return not_found()
     behind = found.get("behind_by", 0)
     shapes = _shapes(request)
+    base_commits = repo.commits_on(found["base"])
+    base_commit = base_commits[0] if base_commits else {
+        "sha": shapes.base_sha(repo, found), "author": repo.owner, "message": f"Tip of {found['base']}",
+        "at": found["at"]}
+    head_commit = {"sha": repo.head_sha(found), "author": found["user"], "message": found["title"], "at": found["at"]}
     return web.json_response({
-        "url": f"{shapes.repo_url(repo)}/compare/{base}...{head}",
-        "html_url": f"{shapes.web}/{repo.full_name}/compare/{base}...{head}",
+        "url": f"{shapes.repo_url(repo)}/compare/{basehead}",
+        "html_url": f"{shapes.web}/{repo.full_name}/compare/{basehead}",
+        "permalink_url": f"{shapes.web}/{repo.full_name}/compare/{base_commit['sha'][:7]}...{head_commit['sha'][:7]}",
+        "diff_url": f"{shapes.web}/{repo.full_name}/compare/{basehead}.diff",
+        "patch_url": f"{shapes.web}/{repo.full_name}/compare/{basehead}.patch",
+        "base_commit": shapes.commit(repo, base_commit), "merge_base_commit": shapes.commit(repo, base_commit),
         "status": "diverged" if behind else "ahead", "ahead_by": 1, "behind_by": behind, "total_commits": 1,
-        "commits": [], "files": [],
+        "commits": [shapes.commit(repo, head_commit)], "files": [],
     })
 
 
@@ -310,8 +338,8 @@ async def compare(request: web.Request) -> web.Response:
 def _checks_for(repo: Repo, ref: str, shapes: Shapes) -> list[dict] | None:
     """Check runs on a commit (SHA or branch name): a PR head's checks, or the workflow runs on it."""
     for item in repo.pulls():
-        if ref in (repo.head_sha(item), item["head"]):
-            return [shapes.check_run(repo, name, conclusion, repo.head_sha(item), item["at"], [item])
+        if ref == repo.head_sha(item) or (ref == item["head"] and not item.get("fork")):
+            return [shapes.check_run(repo, name, conclusion, repo.head_sha(item), item["at"], [item], item)
                     for name, conclusion in (item.get("checks") or {}).items()]
     runs = repo.data.get("workflow_runs") or []
     branch_commits = repo.commits_on(ref) if ref in repo.branches() else []
@@ -352,7 +380,7 @@ async def combined_status(request: web.Request) -> web.Response:
         return unprocessable(f"No commit found for SHA: {ref}")
     return web.json_response({
         "state": "pending", "statuses": [], "sha": ref, "total_count": 0,
-        "repository": {"id": shapes.repo(repo)["id"], "full_name": repo.full_name, "url": shapes.repo_url(repo)},
+        "repository": shapes.repo(repo),
         "commit_url": f"{shapes.repo_url(repo)}/commits/{ref}", "url": f"{shapes.repo_url(repo)}/commits/{ref}/status",
     })
 
@@ -373,7 +401,7 @@ async def issues(request: web.Request) -> web.Response:
     assignee, creator = query.get("assignee"), query.get("creator")
 
     def keep(item: dict) -> bool:
-        names = {name.lower() for name in item.get("labels") or []}
+        names = {name.lower() for name in map(label_name, item.get("labels") or []) if name}
         assignees = [a.lower() for a in item.get("assignees") or []]
         return (state in ("all", item["state"]) and all(label in names for label in wanted_labels)
                 and (assignee is None or (assignee == "none" and not assignees) or (assignee == "*" and assignees)
@@ -555,11 +583,26 @@ def _date_matches(value: str, at: float | None) -> bool:
 
 def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
     """GitHub's issue search semantics for the qualifiers opsbot and people use."""
-    labels = {name.lower() for name in item.get("labels") or []}
+    labels = {name.lower() for name in map(label_name, item.get("labels") or []) if name}
     reviews = {r["user"].lower() for r in item.get("reviews") or []}
+    verdicts = set(latest_verdicts(item).values())
     requested = {u.lower() for u in item.get("requested_reviewers") or []}
     assignees = {a.lower() for a in item.get("assignees") or []}
     checks = check_state(list((item.get("checks") or {}).values()))
+
+    def review(value: str) -> bool:
+        """GitHub's documented review qualifiers: `none` (not reviewed), `required` (branch protection requires
+        a review before merging and it has not got it), `approved` (a reviewer approved), `changes_requested`
+        (a reviewer asked for changes); each reviewer's latest approval or change request counts."""
+        if value == "none":
+            return not reviews
+        if value == "required":
+            return repo.decision(item) == "required"
+        if value == "approved":
+            return "APPROVED" in verdicts and "CHANGES_REQUESTED" not in verdicts
+        if value in ("changes_requested", "changes-requested"):
+            return "CHANGES_REQUESTED" in verdicts
+        return False
 
     def test(key: str, value: str) -> bool:
         value_l = value.lower()
@@ -578,7 +621,7 @@ def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
             "label": lambda: any(v.strip().lower() in labels for v in value.split(",")),
             "review-requested": lambda: value_l in requested,
             "reviewed-by": lambda: value_l in reviews,
-            "review": lambda: is_pull and (not reviews if value_l == "none" else review_decision(item) == value_l),
+            "review": lambda: is_pull and review(value_l),
             "status": lambda: is_pull and checks == value_l,
             "draft": lambda: is_pull and bool(item.get("draft")) == (value_l == "true"),
             "head": lambda: is_pull and item["head"] == value,
@@ -601,6 +644,14 @@ def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
     return all(word in text for word in query.words)
 
 
+def _search_item(issue: dict) -> dict:
+    """An issue as search lists it: with a `score`, and no `body` when it has none (a string there, never null)."""
+    item = {**issue, "score": 1.0}
+    if item.get("body") is None:
+        item.pop("body", None)
+    return item
+
+
 async def search_issues(request: web.Request) -> web.Response:
     q = request.query.get("q", "").strip()
     if not q:
@@ -621,9 +672,9 @@ async def search_issues(request: web.Request) -> web.Response:
     else:
         found.sort(key=lambda x: (x[1].get("closed_at") or x[1]["at"]) if sort == "updated" else x[1]["at"],
                    reverse=reverse)
-    items = [{**shapes.issue(repo, item, is_pull), "score": 1.0} for repo, item, is_pull in found]
+    items = [_search_item(shapes.issue(repo, item, is_pull)) for repo, item, is_pull in found]
     return paginate(request, items, lambda page: {"total_count": len(items), "incomplete_results": False,
-                                                  "items": page})
+                                                  "items": page, "search_type": "lexical"})
 
 
 # -- control ---------------------------------------------------------------------------------------------

@@ -1,19 +1,28 @@
 """Fake Grafana 11 HTTP API for the paths the actions use, from the world file.
 
-Served (JSON shapes as Grafana 11 answers them; URLs relative, as Grafana's are):
+Served (JSON shapes as Grafana 11 answers them, or 12 where a world asks for its states; URLs relative, as
+Grafana's are):
   GET  /api/health                                   unauthenticated, like Grafana's
   GET  /api/search?query=&tag=&type=&folderUIDs=&dashboardUIDs=&limit=
   GET  /api/folders
-  GET  /api/dashboards/uid/{uid}                     dashboard JSON (panels, targets, fieldConfig) + meta
-  POST /api/ds/query                                 data frames for the panels' targets over from/to
+  GET  /api/datasources                              the data sources (name, uid, type, isDefault)
+  GET  /api/frontend/settings                        the same by name, as any signed-in user may read them
+  GET  /api/dashboards/uid/{uid}                     dashboard JSON (panels, targets, fieldConfig) + meta; a
+                                                     dashboard saved before 8.3 names its data source by name
+  POST /api/ds/query                                 data frames for the panels' targets over from/to; a failing
+                                                     query answers 400 (207 with multi_status) with its reason
+                                                     in results.<refId>.error; an unknown data source is a 404
   GET  /render/d-solo/{uid}/{slug}?panelId=&from=&to=&width=&height=&tz=   a PNG chart (matplotlib)
   GET  /api/prometheus/grafana/api/v1/rules          unified alerting: groups → rules → alert instances
+  GET  /api/ruler/grafana/api/v1/rules               the rule definitions (queries and the condition) by folder
   GET  /api/alertmanager/grafana/api/v2/alerts       the firing alerts as Alertmanager holds them
   GET  /api/annotations?from=&to=&dashboardUID=&tags=&limit=
 
 Panel history is generated from the world's `series:` spec (see sandbox.grafana.schema.SERIES_SPEC) and always ends
-at the panel's `current` value at the moment of the request. Alert rules query the panel's expression
-compared with the threshold (Prometheus style), so an alert's value is the metric's value.
+at the panel's `current` value at the moment of the request. An alert rule's data query is its panel's expression;
+its threshold lives in its condition (a classic condition unless the world says `threshold` or `math`), which
+only the ruler API shows. A classic condition's alert value is the metric's; a threshold or math condition's is
+its verdict (1 or 0), as on a real Grafana.
 
 Control (tests and demos, never opsbot): `POST /_sandbox/renderer {"available": false, "mode": "placeholder"}`
 behaves like a Grafana without the image-renderer plugin: 200 with Grafana's "plugin not installed" placeholder
@@ -32,7 +41,7 @@ from aiohttp import web
 from sandbox.grafana.hooks import attach_grafana
 from sandbox.grafana.series import draw_chart, draw_placeholder, parse_time, points, step_for
 from sandbox.grafana.world import (
-    DATASOURCE,
+    EXPRESSION,
     GrafanaWorld,
     alerting_rule,
     annotation_json,
@@ -41,6 +50,7 @@ from sandbox.grafana.world import (
     frame,
     iso,
     rule_annotations,
+    rule_definition,
     rule_folder,
     rule_labels,
     search_hit,
@@ -113,6 +123,25 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
                                       "statusCode": 404, "traceID": ""}, status=404)
         return web.json_response(dashboard_json(model, grafana.started_at))
 
+    async def datasources(_request: web.Request) -> web.Response:
+        return web.json_response([
+            {"id": index, "uid": d["uid"], "orgId": 1, "name": d["name"], "type": d["type"],
+             "typeName": d["type"].capitalize(),
+             "typeLogoUrl": f"public/app/plugins/datasource/{d['type']}/img/logo.svg",
+             "access": "proxy", "url": "http://prometheus:9090", "user": "", "database": "", "basicAuth": False,
+             "isDefault": d["default"], "jsonData": {"httpMethod": "POST"}, "readOnly": False}
+            for index, d in enumerate(sorted(grafana.datasources, key=lambda d: d["name"].lower()), start=1)])
+
+    async def frontend_settings(_request: web.Request) -> web.Response:
+        default = next(d for d in grafana.datasources if d["default"])
+        return web.json_response({
+            "datasources": {d["name"]: {"type": d["type"], "name": d["name"], "uid": d["uid"],
+                                        "isDefault": d["default"], "meta": {"id": d["type"], "type": "datasource"}}
+                            for d in grafana.datasources},
+            "defaultDatasource": default["name"],
+            "buildInfo": {"version": grafana.version, "commit": "sandbox", "edition": "Open Source"},
+        })
+
     async def ds_query(request: web.Request) -> web.Response:
         try:
             body = await request.json()
@@ -128,18 +157,35 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
             return web.json_response({"message": "No queries found in query", "messageId": "query.noQueries"},
                                      status=400)
         results: dict[str, dict] = {}
+        failed = False
         for query in queries:
             ref_id = str(query.get("refId") or "A")
-            uid = ((query.get("datasource") or {}).get("uid")) or ""
-            if uid != DATASOURCE["uid"]:
-                return web.json_response({"message": f"Data source not found: {uid}", "statusCode": 400},
-                                         status=400)
+            # getDataSourceFromQuery: datasource.uid, or (before 8.3) the datasource itself as a string; a name
+            # is looked up as a uid, so it is not found
+            reference = query.get("datasource")
+            uid = str((reference.get("uid") if isinstance(reference, dict) else reference) or "")
+            if uid in (EXPRESSION["uid"], "-100"):
+                continue
+            if not uid:
+                return web.json_response({"message": "Query does not contain a valid data source identifier",
+                                          "messageId": "query.invalidDatasourceId", "statusCode": 400,
+                                          "traceID": ""}, status=400)
+            source = grafana.datasource(uid)
+            if source is None:
+                return web.json_response({"message": "Data source not found", "traceID": ""}, status=404)
             expr = str(query.get("expr") or "")
             panel = grafana.by_expr.get(expr)
+            if panel is not None and panel.datasource["uid"] != uid:
+                panel = None  # the other data source has no such series
+            if panel is not None and panel.error:
+                results[ref_id] = {"error": panel.error, "errorSource": "downstream", "status": 400}
+                failed = True
+                continue
             step = step_for(start, end, int(query.get("maxDataPoints") or 100), float(query.get("intervalMs") or 1000))
             times, values = points(panel, start, end, step, now) if panel else ([], [])
             results[ref_id] = {"status": 200, "frames": [frame(ref_id, panel, expr, times, values, step)]}
-        return web.json_response({"results": results})
+        status = (207 if grafana.multi_status else 400) if failed else 200
+        return web.json_response({"results": results}, status=status)
 
     async def render(request: web.Request) -> web.StreamResponse:
         renderer = request.app[RENDERER_KEY]
@@ -185,12 +231,23 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
                 totals[state] = totals.get(state, 0) + count
         return web.json_response({"status": "success", "data": {"groups": ordered, "totals": totals}})
 
+    async def ruler_rules(_request: web.Request) -> web.Response:
+        """NamespaceConfigResponse: folder → rule groups → rules, each with its `grafana_alert` definition."""
+        namespaces: dict[str, dict[str, dict]] = {}
+        for index, rule in enumerate(grafana.rules, start=1):
+            folder = rule_folder(rule, grafana)
+            name = rule.get("group") or "default"
+            group = namespaces.setdefault(folder["title"], {}).setdefault(name, {"name": name, "interval": "1m",
+                                                                                 "rules": []})
+            group["rules"].append(rule_definition(rule, grafana, index))
+        return web.json_response({folder: list(groups.values()) for folder, groups in sorted(namespaces.items())})
+
     async def alertmanager_alerts(request: web.Request) -> web.Response:
         now = time.time()
         matchers = [m.partition("=") for m in request.query.getall("filter", [])]
         alerts = []
         for rule in grafana.rules:
-            if rule["state"] != "firing":
+            if rule["state"] not in ("firing", "recovering"):  # a recovering alert still fires
                 continue
             folder = rule_folder(rule, grafana)
             labels = {"alertname": rule["title"], "grafana_folder": folder["title"], **rule_labels(rule)}
@@ -239,11 +296,14 @@ def create_app(world: dict, credentials: Credentials) -> web.Application:
     app.router.add_get("/api/health", health)
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/folders", folders)
+    app.router.add_get("/api/datasources", datasources)
+    app.router.add_get("/api/frontend/settings", frontend_settings)
     app.router.add_get("/api/dashboards/uid/{uid}", dashboard)
     app.router.add_post("/api/ds/query", ds_query)
     app.router.add_get("/render/d-solo/{uid}/{slug}", render)
     app.router.add_get("/render/d-solo/{uid}", render)
     app.router.add_get("/api/prometheus/grafana/api/v1/rules", rules)
+    app.router.add_get("/api/ruler/grafana/api/v1/rules", ruler_rules)
     app.router.add_get("/api/alertmanager/grafana/api/v2/alerts", alertmanager_alerts)
     app.router.add_get("/api/annotations", annotations)
     app.router.add_route("*", CONTROL_PREFIX + "renderer", renderer_switch)

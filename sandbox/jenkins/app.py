@@ -5,7 +5,10 @@ Served (nested folders as /job/a/job/b/…, every path with or without a trailin
   GET  /api/json                           jobs with _class, name, url, color (*_anime while building)
   GET  /job/<name>/api/json                a job or folder (builds, lastBuild…, healthReport, parameters)
   GET  /job/<name>/<n|lastBuild|…>/api/json            a build (result, causes, parameters, changeSets)
-  GET  /job/<name>/<n>/consoleText | testReport/api/json | wfapi/describe
+  GET  /job/<name>/<n>/consoleText | testReport/api/json
+  GET  /job/<name>/<n>/wfapi/describe      Pipeline Stage View, when the world's `plugins:` has it (the default)
+  GET  /job/<name>/<n>/stages/tree         Pipeline Graph View, when `plugins:` has it (`pipeline-overview/tree`
+                                           or `pipeline-console/tree` for an older `version:`); 404 otherwise
   POST /job/<name>/build | buildWithParameters        201, Location: <origin>/queue/item/<id>/
   GET  /queue/api/json, /queue/item/<id>/api/json, /computer/api/json, /crumbIssuer/api/json, /me/api/json
 Every api/json takes `tree=` and `depth=`. Basic auth with the API token: a wrong token is 401, no
@@ -164,8 +167,12 @@ def _get(request: web.Request, state: JenkinsWorld, shapes: JenkinsJson, parts: 
     if tail == ["testReport", "api", "json"]:
         report = shapes.test_report(item, build)
         return _json(request, report) if report else _not_found()
-    if tail == ["wfapi", "describe"] and item.pipeline:
+    if tail == ["wfapi", "describe"] and item.pipeline and state.stage_view:
         return web.Response(text=json.dumps(shapes.stages(item, build)), content_type="application/json",
+                            charset="utf-8")
+    graph = state.graph_view_path
+    if graph and tail == [graph, "tree"] and item.pipeline:
+        return web.Response(text=json.dumps(shapes.graph_tree(item, build, graph)), content_type="application/json",
                             charset="utf-8")
     return _not_found()
 

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from sandbox.jenkins.schema import DEFAULT_PLUGINS, GRAPH_VIEW, STAGE_VIEW
 from sandbox.jenkins.tree import Ref
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
@@ -29,6 +30,9 @@ JOB_CLASSES = {
 COLOURS = {"SUCCESS": "blue", "FAILURE": "red", "UNSTABLE": "yellow", "ABORTED": "aborted", "NOT_BUILT": "notbuilt"}
 STAGE_STATUS = {"SUCCESS": "SUCCESS", "FAILURE": "FAILED", "UNSTABLE": "UNSTABLE", "ABORTED": "ABORTED",
                 "NOT_BUILT": "NOT_EXECUTED"}
+# Pipeline Graph View's PipelineState, lower case on the wire, for the Stage View's words.
+GRAPH_STATE = {"SUCCESS": "success", "FAILED": "failure", "UNSTABLE": "unstable", "ABORTED": "aborted",
+               "NOT_EXECUTED": "skipped", "IN_PROGRESS": "running", "PAUSED_PENDING_INPUT": "paused"}
 DEFAULT_STAGES = ["Checkout", "Build", "Test", "Publish"]
 PARAMETER_CLASSES = {
     "string": ("hudson.model.StringParameterDefinition", "hudson.model.StringParameterValue"),
@@ -56,7 +60,7 @@ class SimBuild:
     commits: list[str] = field(default_factory=list)
     failed_tests: list[str] = field(default_factory=list)
     failed_stage: str | None = None
-    stages: list[str] | None = None
+    stages: list[str | dict[str, list[str]]] | None = None  # a name, or {parallel stage: [branch, …]}
     log_tail: list[str] = field(default_factory=list)
     parameters: dict[str, str] = field(default_factory=dict)
     tests: int | None = None
@@ -70,6 +74,15 @@ class SimBuild:
 
     def result_at(self, now: float) -> str | None:
         return None if self.building(now) else self.result
+
+
+@dataclass
+class StageRun:
+    """How one stage of a build went, in the Stage View's words; a parallel stage has its branches."""
+
+    name: str
+    status: str  # SUCCESS, FAILED, UNSTABLE, ABORTED, NOT_EXECUTED, IN_PROGRESS
+    branches: list[StageRun] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +182,10 @@ class JenkinsWorld:
     def __init__(self, world: dict, user: str, build_seconds: float, queue_seconds: float) -> None:
         section = world.get("jenkins") or {}
         self.version = str(section.get("version") or "2.479.3")
+        plugins = section.get("plugins")
+        self.plugins: dict[str, str] = {  # name → release ("" : the current one)
+            (p if isinstance(p, str) else p["name"]): ("" if isinstance(p, str) else str(p.get("version") or ""))
+            for p in (DEFAULT_PLUGINS if plugins is None else plugins)}
         self.users = {u["id"]: u.get("name") or u["id"] for u in section.get("users") or []}
         self.api_user = user
         self.build_seconds = build_seconds
@@ -196,6 +213,21 @@ class JenkinsWorld:
                     list(n.get("labels") or []))
             for n in section.get("nodes") or [{"name": "built-in", "online": True}]
         ]
+
+    @property
+    def stage_view(self) -> bool:
+        """Pipeline Stage View: <build>/wfapi/describe."""
+        return STAGE_VIEW in self.plugins
+
+    @property
+    def graph_view_path(self) -> str | None:
+        """Pipeline Graph View's URL name for a build's page (its `tree` is under it), by release: `stages`
+        since 777.v… (Feb 2026), `pipeline-overview` from 520.v… (May 2025), `pipeline-console` before."""
+        if GRAPH_VIEW not in self.plugins:
+            return None
+        release = re.match(r"\d+", self.plugins[GRAPH_VIEW])
+        number = int(release.group()) if release else 10**9
+        return "stages" if number >= 777 else "pipeline-overview" if number >= 520 else "pipeline-console"
 
     # -- building the model ----------------------------------------------------------------------------
     def _item(self, entry: dict, parent: str) -> SimJob | SimFolder:
@@ -551,27 +583,77 @@ class JenkinsJson:
         return data
 
     # -- a build's console, tests and stages -----------------------------------------------------------
-    def stage_plan(self, build: SimBuild) -> list[tuple[str, str]]:
-        """(stage, wfapi status) for the stages that ran or were skipped."""
-        names = list(build.stages or DEFAULT_STAGES)
+    def stage_runs(self, build: SimBuild) -> list[StageRun]:
+        """The stages that ran, run or were skipped, in order, with how each went (a world build's
+        `failed_stage` may name a stage or a parallel branch)."""
+        tops: list[tuple[str, list[str]]] = [
+            (entry, []) if isinstance(entry, str) else (next(iter(entry)), list(next(iter(entry.values()))))
+            for entry in (DEFAULT_STAGES if build.stages is None else build.stages)]
+        names = [name for name, _ in tops]
         failed_stage = build.failed_stage
         result = build.result_at(self.now)
-        if failed_stage and failed_stage not in names:
+        if failed_stage and not any(failed_stage == name or failed_stage in branches for name, branches in tops):
+            tops.insert(1, (failed_stage, []))
             names.insert(1, failed_stage)
+
+        def run(name: str, branches: list[str], status: str, failing: str | None = None) -> StageRun:
+            return StageRun(name, status, [StageRun(b, status if failing in (None, b) else "SUCCESS")
+                                           for b in branches])
+
+        if not tops:
+            return []  # a scripted Pipeline without stages (`stages: []`): no stage markers at all
         if result is None:
             elapsed = max(0.0, self.now - build.started)
-            done = min(len(names) - 1, int(len(names) * elapsed / max(build.estimated, 1)))
-            return [(name, "SUCCESS") for name in names[:done]] + [(names[done], "IN_PROGRESS")]
+            done = min(len(tops) - 1, int(len(tops) * elapsed / max(build.estimated, 1)))
+            return [run(n, b, "SUCCESS") for n, b in tops[:done]] + [run(*tops[done], "IN_PROGRESS")]
         if result == "SUCCESS":
-            return [(name, "SUCCESS") for name in names]
+            return [run(n, b, "SUCCESS") for n, b in tops]
         if not failed_stage:
             if result in ("UNSTABLE", "FAILURE") and build.failed_tests and "Test" in names:
                 failed_stage = "Test"
             else:
                 failed_stage = names[min(len(names) - 1, len(names) // 2)]
-        position = names.index(failed_stage)
-        return ([(name, "SUCCESS") for name in names[:position]] + [(failed_stage, STAGE_STATUS[result])]
-                + [(name, "SUCCESS" if result == "UNSTABLE" else "NOT_EXECUTED") for name in names[position + 1:]])
+        position = next(i for i, (n, b) in enumerate(tops) if failed_stage == n or failed_stage in b)
+        name, branches = tops[position]
+        failing = failed_stage if failed_stage in branches else (branches[0] if branches else None)
+        after = "SUCCESS" if result == "UNSTABLE" else "NOT_EXECUTED"
+        return ([run(n, b, "SUCCESS") for n, b in tops[:position]] + [run(name, branches, STAGE_STATUS[result],
+                                                                          failing)]
+                + [run(n, b, after) for n, b in tops[position + 1:]])
+
+    def stage_plan(self, build: SimBuild) -> list[tuple[str, str]]:
+        """(stage, wfapi status) of every stage, each parallel stage followed by its branches (as the Stage
+        View lists them: flat)."""
+        return [(stage.name, stage.status) for top in self.stage_runs(build) for stage in (top, *top.branches)]
+
+    @staticmethod
+    def _console_stage(stage: StageRun) -> list[str]:
+        """A declarative stage's lines in the console, as workflow-cps and pipeline-model-definition print
+        them: a skipped stage says so (SkippedStageReason) and asks for its context; a parallel stage opens
+        every branch (`{ (Branch: name)`), then each branch's stage; a branch that failed says `Failed in
+        branch name` (ParallelStep) after it closes."""
+        lines = ["[Pipeline] stage", f"[Pipeline] {{ ({stage.name})"]
+        skipped = stage.status == "NOT_EXECUTED"
+        if skipped:
+            lines += [f'Stage "{stage.name}" skipped due to earlier failure(s)', "[Pipeline] getContext"]
+        if stage.branches:
+            lines.append("[Pipeline] parallel")
+            lines += [f"[Pipeline] {{ (Branch: {branch.name})" for branch in stage.branches]
+            for branch in stage.branches:
+                lines += ["[Pipeline] stage", f"[Pipeline] {{ ({branch.name})"]
+            if skipped:
+                for branch in stage.branches:
+                    lines += [f'Stage "{branch.name}" skipped due to earlier failure(s)', "[Pipeline] getContext"]
+            if stage.status == "IN_PROGRESS":
+                return lines
+            for branch in stage.branches:
+                lines += ["[Pipeline] }", "[Pipeline] // stage", "[Pipeline] }"]
+                if branch.status in ("FAILED", "ABORTED"):
+                    lines.append(f"Failed in branch {branch.name}")
+            lines.append("[Pipeline] // parallel")
+        if stage.status == "IN_PROGRESS":
+            return lines
+        return [*lines, "[Pipeline] }", "[Pipeline] // stage"]
 
     def console(self, job: SimJob, build: SimBuild) -> str:
         lines = [build.cause or "Started"]
@@ -580,13 +662,10 @@ class JenkinsJson:
         if job.pipeline:
             lines += ["[Pipeline] Start of Pipeline", "[Pipeline] node", f"Running on Jenkins in {workspace}",
                       "[Pipeline] {"]
-            for name, status in self.stage_plan(build):
-                lines += ["[Pipeline] stage", f"[Pipeline] {{ ({name})"]
-                if status == "NOT_EXECUTED":
-                    lines.append(f'Stage "{name}" skipped due to earlier failure(s)')
-                lines.append("[Pipeline] }")
+            for stage in self.stage_runs(build):
+                lines += self._console_stage(stage)
             if result is not None:
-                lines += ["[Pipeline] // stage", "[Pipeline] }", "[Pipeline] // node", "[Pipeline] End of Pipeline"]
+                lines += ["[Pipeline] }", "[Pipeline] // node", "[Pipeline] End of Pipeline"]
         else:
             lines.append(f"Building in workspace {workspace}")
         tail = [line for entry in build.log_tail for line in entry.split("\n")]
@@ -626,25 +705,40 @@ class JenkinsJson:
                         "stdout": None, "timestamp": None} for name, cases in suites.items()],
         }
 
-    def stages(self, job: SimJob, build: SimBuild) -> dict:
-        plan = self.stage_plan(build)
+    def _timed_runs(self, build: SimBuild) -> tuple[list[tuple[StageRun, float, float, int, bool]], float]:
+        """Each stage and branch with its start, length, flow node id and whether it is a parallel branch;
+        and the run's length so far. Top stages share the run's time; a parallel stage's branches run inside
+        their stage's time."""
+        runs = self.stage_runs(build)
         result = build.result_at(self.now)
         total = (self.now - build.started) if result is None else build.duration
-        each = total / max(len(plan), 1)
+        each = total / max(len(runs), 1)
+        timed: list[tuple[StageRun, float, float, int, bool]] = []
+        for index, stage in enumerate(runs):
+            start = build.started + each * index
+            node = 6 + 9 * len(timed)
+            timed.append((stage, start, 0.0 if stage.status == "NOT_EXECUTED" else each, node, False))
+            for number, branch in enumerate(stage.branches, start=1):
+                length = 0.0 if branch.status == "NOT_EXECUTED" else each * 0.9
+                timed.append((branch, start + 0.001 * number, length, node + 3 * number, True))
+        return timed, total
+
+    def stages(self, job: SimJob, build: SimBuild) -> dict:
+        """Pipeline Stage View's wfapi/describe (RunExt): its stages in one flat list."""
+        timed, total = self._timed_runs(build)
+        result = build.result_at(self.now)
         path = self.build_url(job, build).removeprefix(self.base)
         stages = []
-        for index, (name, status) in enumerate(plan):
-            node_id = str(6 + 9 * index)
-            stage: dict[str, Any] = {
+        for stage, start, length, node, _ in timed:
+            node_id = str(node)
+            entry: dict[str, Any] = {
                 "_links": {"self": {"href": f"{path}execution/node/{node_id}/wfapi/describe"}},
-                "id": node_id, "name": name, "execNode": "", "status": status,
-                "startTimeMillis": ms(build.started + each * index),
-                "durationMillis": 0 if status == "NOT_EXECUTED" else ms(each),
-                "pauseDurationMillis": 0,
+                "id": node_id, "name": stage.name, "execNode": "", "status": stage.status,
+                "startTimeMillis": ms(start), "durationMillis": ms(length), "pauseDurationMillis": 0,
             }
-            if status == "FAILED":
-                stage["error"] = {"message": "script returned exit code 1", "type": "hudson.AbortException"}
-            stages.append(stage)
+            if stage.status == "FAILED":
+                entry["error"] = {"message": "script returned exit code 1", "type": "hudson.AbortException"}
+            stages.append(entry)
         status = "IN_PROGRESS" if result is None else STAGE_STATUS[result]
         return {
             "_links": {"self": {"href": f"{path}wfapi/describe"}},
@@ -654,6 +748,34 @@ class JenkinsJson:
             "durationMillis": ms(total), "queueDurationMillis": 5, "pauseDurationMillis": 0,
             "stages": stages,
         }
+
+    def graph_tree(self, job: SimJob, build: SimBuild, url_name: str) -> dict:
+        """Pipeline Graph View's `<build>/<url_name>/tree` (PipelineGraph in Stapler's okJSON envelope): the
+        top stages, each parallel stage with its branches as `children` (type PARALLEL); states in lower
+        case; no totalDurationMillis while a stage runs."""
+        timed, _ = self._timed_runs(build)
+        result = build.result_at(self.now)
+        run_url = self.build_url(job, build).removeprefix(self.base + "/")
+
+        def node(stage: StageRun, start: float, length: float, number: int, kind: str,
+                 children: list[dict]) -> dict:
+            entry: dict[str, Any] = {
+                "name": stage.name, "state": GRAPH_STATE[stage.status], "type": kind, "title": stage.name,
+                "id": str(number), "pauseDurationMillis": 0, "startTimeMillis": ms(start),
+                "children": children, "isSequential": False, "synthetic": False, "placeholder": False,
+                "agent": "built-in", "url": f"/{run_url}{url_name}/?selected-node={number}",
+            }
+            if stage.status != "IN_PROGRESS":
+                entry["totalDurationMillis"] = ms(length)
+            return entry
+
+        tops: list[dict] = []
+        for stage, start, length, number, branch in timed:
+            if branch:
+                tops[-1]["children"].append(node(stage, start, length, number, "PARALLEL", []))
+            else:
+                tops.append(node(stage, start, length, number, "STAGE", []))
+        return {"status": "ok", "data": {"stages": tops, "complete": result is not None}}
 
     # -- queue -----------------------------------------------------------------------------------------
     def queue_item(self, item: SimQueueItem) -> dict:

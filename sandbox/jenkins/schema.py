@@ -4,9 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.schema import DURATION, STR_MAP, opt, req, validate
+from sandbox.schema import DURATION, STR_MAP, WorldError, opt, req, validate
 
 RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT")
+# The plugins that show a Pipeline run's stages. A world without `plugins:` has the Stage View (as every
+# Jenkins set up before 2024 does); `plugins: []` has neither, and the stages are only in the console log.
+STAGE_VIEW = "pipeline-stage-view"
+GRAPH_VIEW = "pipeline-graph-view"
+PLUGINS = (STAGE_VIEW, GRAPH_VIEW)
+DEFAULT_PLUGINS = (STAGE_VIEW,)
+
+
+def _plugin(value: Any, where: str) -> None:
+    """`pipeline-graph-view`, or `{name: pipeline-graph-view, version: "520.v147e73674213"}` (its release
+    decides its URL names: sandbox/jenkins/model.py)."""
+    if isinstance(value, str):
+        if value not in PLUGINS:
+            raise WorldError(f"{where}: expected one of {', '.join(PLUGINS)}, got {value!r}")
+        return
+    validate(value, {"name": req(str, PLUGINS), "version": opt(str)}, where)
+
+
+def _stage(value: Any, where: str) -> None:
+    """A stage: its name, or a parallel stage and its branches: `{Tests: [Unit, Integration]}`."""
+    if isinstance(value, str):
+        return
+    if (isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value)), str)
+            and isinstance(branches := next(iter(value.values())), list) and branches
+            and all(isinstance(b, str) for b in branches)):
+        return
+    raise WorldError(f"{where}: expected a stage name or {{parallel stage: [branch, …]}}, got {value!r}")
+
 
 JENKINS_BUILD = {
     "number": req(int),
@@ -18,8 +46,8 @@ JENKINS_BUILD = {
     "cause": opt(str),
     "commits": opt([str]),
     "failed_tests": opt([str]),
-    "failed_stage": opt(str),
-    "stages": opt([str]),
+    "failed_stage": opt(str),  # a stage's name or a parallel branch's
+    "stages": opt([_stage]),  # default Checkout, Build, Test, Publish; [] : a scripted Pipeline without stages
     "log_tail": opt([str]),
     "parameters": opt(STR_MAP),
     "tests": opt(int),  # total test count (the test report's pass count is tests - failed_tests)
@@ -52,6 +80,7 @@ def _job_or_folder(value: Any, where: str) -> None:
 
 SCHEMA = {
     "version": opt(str),
+    "plugins": opt([_plugin]),
     "users": opt([{"id": req(str), "name": opt(str)}]),
     "jobs": req([_job_or_folder]),
     "queue": opt([{"job": req(str), "ago": req(DURATION), "why": opt(str), "parameters": opt(STR_MAP),

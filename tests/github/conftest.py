@@ -1,5 +1,6 @@
-"""The GitHub tests' fixtures: the Acme world's sandbox (names never seen in training) and the Pet Clinic
-sandbox, each with a fresh GitHub facade per test. Helpers are in tests/support/github.py."""
+"""The GitHub tests' fixtures: the Acme world's sandbox (names never seen in training), the Pet Clinic
+sandbox and the variants world's (GitHub's shapes as they really vary: sandbox/worlds/github-variants.yaml),
+each with a fresh GitHub facade per test. Helpers are in tests/support/github.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.support.github import point_github_at, restore
 from tests.support.sandbox import world_fixture
 
 acme_sandbox = world_fixture("acme.yaml", scope="session")
+variants_sandbox = world_fixture("github-variants.yaml", scope="session")
 
 
 @pytest.fixture()
@@ -34,3 +36,14 @@ def pets(petclinic: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield petclinic
     restore(petclinic)
     github_service.reset()
+
+
+@pytest.fixture()
+def variants(variants_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    """The Lumen team's GitHub (github-variants.yaml): a fresh facade, full rate limits, no fault."""
+    restore(variants_sandbox)
+    point_github_at(variants_sandbox, monkeypatch)
+    yield variants_sandbox
+    restore(variants_sandbox)
+    github_service.reset()
+    settings_module.reset()

@@ -62,7 +62,7 @@ def test_person_roles(text: str, said: str, default: str, role: str) -> None:
 
 def test_pull_filters() -> None:
     assert parse.pull_filters("open PRs with failing checks") == {"state": "open", "checks": "failure"}
-    assert parse.pull_filters("which PRs are waiting on review?") == {"review": "required"}
+    assert parse.pull_filters("which PRs are waiting on review?") == {"review": "waiting"}
     assert parse.pull_filters("merged pull requests") == {"state": "merged"}
     assert parse.pull_filters("list draft PRs") == {"draft": True}
     assert parse.pull_filters("prs with changes requested")["review"] == "changes_requested"
@@ -175,7 +175,7 @@ def test_the_other_repo() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("any PRs stuck on review for more than a day?", {"review": "required", "draft": False, "older_than": "a day"}),
+    ("any PRs stuck on review for more than a day?", {"review": "waiting", "draft": False, "older_than": "a day"}),
     ("PRs older than 2 weeks", {"older_than": "2 weeks"}),
     ("prs open for 10+ days", {"state": "open", "older_than": "10 days"}),
     ("PRs waiting over the last week", {}),

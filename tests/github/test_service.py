@@ -271,8 +271,9 @@ def test_pull_queries_with_an_age_and_title_words() -> None:
     repo = github_service.Repo("acme/card-vault", "card-vault", "acme", True, "https://github.com/acme/card-vault",
                                "trunk")
     created = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc).timestamp()
-    query = github_service.pull_query(Scope(repos=(repo,)), PullFilter(review="required", created_before=created))
-    assert query == "is:pr repo:acme/card-vault is:open review:required created:<2024-05-01T09:30:00Z"
+    query = github_service.pull_query(Scope(repos=(repo,)), PullFilter(review="waiting", created_before=created))
+    assert query == ("is:pr repo:acme/card-vault is:open -review:approved -review:changes_requested "
+                     "created:<2024-05-01T09:30:00Z")
     # Words of a title stay words: nothing said becomes a qualifier or an operator.
     words = github_service.pull_query(Scope(repos=(repo,)), PullFilter(words="parquet OR author:x"))
     assert words == "is:pr repo:acme/card-vault is:open parquet author x in:title"

@@ -1,5 +1,6 @@
 """The Grafana tests' fixtures: a clean facade state for every test (autouse), the Acme world (names never seen
-in training) and the Pet Clinic Grafana without its image renderer. Helpers are in tests/support/grafana.py."""
+in training), the legacy Grafana world (its real variants) and the Pet Clinic Grafana without its image renderer.
+Helpers are in tests/support/grafana.py."""
 
 from __future__ import annotations
 
@@ -24,20 +25,32 @@ def fresh_grafana_client() -> Iterator[None]:
 
 
 acme_sandbox = world_fixture("acme.yaml", scope="session")
+legacy_sandbox = world_fixture("grafana-legacy.yaml", scope="session")
+
+
+def _grafana_of(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    for service in sandbox.apps:
+        sandbox.state(service).counts.clear()
+        sandbox.state(service).fault = Fault()
+    # only Grafana: the other backends' sections of the world may not exist
+    monkeypatch.setenv("GRAFANA_URL", sandbox.url("grafana"))
+    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
+    settings_module.reset()
+    yield sandbox
+    settings_module.reset()
 
 
 @pytest.fixture()
 def acme(acme_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
     """The Acme world (names opsbot never saw in training), settings pointed at it."""
-    for service in acme_sandbox.apps:
-        acme_sandbox.state(service).counts.clear()
-        acme_sandbox.state(service).fault = Fault()
-    # only Grafana: the other backends' sections of the Acme world may not exist
-    monkeypatch.setenv("GRAFANA_URL", acme_sandbox.url("grafana"))
-    monkeypatch.setenv("GRAFANA_TOKEN", TEST_CREDENTIALS["GRAFANA_TOKEN"])
-    settings_module.reset()
-    yield acme_sandbox
-    settings_module.reset()
+    yield from _grafana_of(acme_sandbox, monkeypatch)
+
+
+@pytest.fixture()
+def legacy(legacy_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    """The Grafana 12 upgraded from 8.2 (sandbox/worlds/grafana-legacy.yaml): dashboards that name data sources by
+    name, null and `$ds`, a failing query, classic/threshold/math conditions, a Recovering alert."""
+    yield from _grafana_of(legacy_sandbox, monkeypatch)
 
 
 @pytest.fixture()

@@ -251,6 +251,10 @@ def test_requests_per_question_on_a_warm_name_list(petclinic) -> None:
     cold = grafana_stats(petclinic)
     assert cold == {"/api/search": 1, "/api/dashboards/uid/petclinic-overview": 1,
                     "/api/dashboards/uid/jenkins-ci": 1, "/api/dashboards/uid/infra-nodes": 1, "/api/ds/query": 1}
+    reset_stats(petclinic)
+    ask(ActionGrafanaAlerts(), "what's firing", "grafana_alerts")  # the rule definitions join the name lists
+    assert grafana_stats(petclinic) == {"/api/prometheus/grafana/api/v1/rules": 1,
+                                        "/api/ruler/grafana/api/v1/rules": 1}
     counts = {}
     for action, question, intent in [
         (ActionGrafanaMetricValue(), "p95 latency right now", "grafana_metric_value"),

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from backends.grafana import render
-from backends.grafana.service import AlertInstance, AlertRule, Dashboard, Panel, PanelImage, Series
+from backends.grafana.service import AlertInstance, AlertRule, Dashboard, Panel, PanelImage, Series, SeriesList
 from common import clock
 from common.timerange import TimeRange
 
@@ -136,3 +136,62 @@ def test_a_rule_that_cannot_be_evaluated_is_not_ok() -> None:
     assert "[warning] Queue · normal (error)" in reply.text
     assert "can't be evaluated (error): data source not found" in reply.text
     assert reply.card["body"][0]["color"] == "Warning"
+
+
+# --- the real variants (issue #18) ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("comparator", "low", "high", "text"), [
+    (">", 90, None, "> 90"), ("<", 99.5, None, "< 99.5"), ("!=", 0, None, "!= 0"),
+    ("within_range", 10, 20, "between 10 and 20"), ("outside_range", 10, 20, "outside 10 to 20"),
+    ("outside_range_included", 1, 2, "at or outside 1 to 2"), ("", None, None, ""),
+])
+def test_thresholds_are_worded_as_their_definition_says(comparator: str, low, high, text: str) -> None:
+    rule = AlertRule("r", "R", "firing", {}, "", "Shop", "https://g/r", threshold=low, comparator=comparator,
+                     threshold_high=high)
+    assert render.threshold_text(rule) == text
+
+
+def test_a_verdict_without_a_value_shows_the_threshold_alone() -> None:
+    rule = AlertRule("r", "Cart errors high", "firing", {"severity": "critical"}, "", "Shop", "https://g/r",
+                     threshold=1.5, comparator=">", condition="threshold")
+    line = render.alert_line(rule, AlertInstance({}, "Alerting", time.time() - 60, None))
+    assert " · threshold > 1.5 · " in line and "value" not in line
+    normal = render.alert_line(rule, AlertInstance({}, "Normal", None, None))
+    assert "threshold" not in normal  # a normal instance has nothing to compare
+
+
+def test_a_recovering_alert_is_firing_and_says_it_recovers() -> None:
+    rule = AlertRule("r", "Checkout rate out of range", "recovering", {"severity": "critical"}, "", "Shop",
+                     "https://g/r", (AlertInstance({}, "Recovering", time.time() - 600, None),))
+    reply = render.alerts_reply([(rule, rule.instances[0])], [], "", "", "https://g/a", include_pending=False)
+    assert reply.text.startswith("1 alert firing in Grafana:\n[critical] Checkout rate out of range · recovering "
+                                 "(still firing) since ")
+    assert reply.card["body"][0]["color"] == "Attention"
+    one = render.alert_rule_reply(rule, rule.instances, "", "https://g/a")
+    assert one.text.startswith("[critical] Checkout rate out of range · recovering (still firing) since ")
+    assert render.alert_rule_reply(rule, (), "", "https://g/a").card["body"][0]["text"].endswith(
+        "recovering (still firing)")
+    many = (AlertInstance({"a": "1"}, "Alerting", None, 2.0), AlertInstance({"a": "2"}, "Recovering", None, None),
+            AlertInstance({"a": "3"}, "Normal", None, None))
+    assert render.alert_rule_reply(rule, many, "", "https://g/a").text.splitlines()[0].endswith(
+        "2 firing (1 recovering) of 3 instances")
+
+
+def test_a_failed_query_says_grafanas_reason_and_a_partial_one_notes_it() -> None:
+    failed = render.query_failed_reply(_panel(), ["query A: parse error: unexpected }"], "https://g/p")
+    assert failed.text == ("Grafana couldn't run the query of Checkout latency (Web Shop): query A: parse error: "
+                           "unexpected }. https://g/p")
+    assert failed.card["body"][0]["color"] == "Attention"
+    window = _window()
+    series = SeriesList([Series("x", {}, (window.end.timestamp() - 60, window.end.timestamp()), (1.0, 3.0))])
+    series.problems = ("query B: timeout",)
+    for reply in (render.metric_now_reply(_panel(), series, 10), render.metric_range_reply(_panel(), series, window),
+                  render.graph_reply(_panel(), series, window, None, "no renderer")):
+        assert "3 s" in reply.text and "(Grafana couldn't run query B: timeout.)" in reply.text
+
+
+def test_the_card_of_a_verdict_alert_names_its_threshold() -> None:
+    rule = AlertRule("r", "Cart errors high", "firing", {"severity": "warning"}, "", "Shop", "https://g/r",
+                     threshold=1.5, comparator=">", condition="threshold")
+    reply = render.alerts_reply([(rule, AlertInstance({}, "Alerting", None, None))], [], "", "", "https://g/a", False)
+    facts = [f for block in reply.card["body"] if block.get("type") == "FactSet" for f in block["facts"]]
+    assert {"title": "Threshold", "value": "> 1.5"} in facts and not [f for f in facts if f["title"] == "Value"]

@@ -121,7 +121,7 @@ def test_prometheus_rules_have_states_alerts_and_values(petclinic) -> None:
         "staging-db-connections": "pending"}
     latency = rules["petclinic-latency"]
     assert latency["labels"]["severity"] == "warning" and latency["type"] == "alerting"
-    assert latency["query"].endswith("> 1.5")
+    assert latency["query"] == "petclinic_overview:p95_latency"  # the data query only: no threshold in it
     assert latency["annotations"]["__dashboardUid__"] == "petclinic-overview"
     assert latency["annotations"]["__panelId__"] == "3"
     alert = latency["alerts"][0]
@@ -167,3 +167,75 @@ def test_a_bad_series_spec_is_named(tmp_path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(WorldError, match=r"dashboards\[0\]\.panels\[1\]\.series: expected sine\(a, b\)"):
         load_world(path)
+
+
+# --- the real variants (issue #18): data sources, query errors, rule definitions, Recovering ----------------------
+def _post_query(sandbox, queries: list[dict]) -> requests.Response:
+    now = int(time.time() * 1000)
+    return requests.post(sandbox.url("grafana") + "/api/ds/query", headers=auth(), timeout=10,
+                         json={"queries": queries, "from": str(now - HOUR_MS), "to": str(now)})
+
+
+def test_an_unknown_data_source_is_a_404_and_a_missing_one_a_400(petclinic) -> None:
+    unknown = _post_query(petclinic, [{"refId": "A", "datasource": {"uid": "nope"}, "expr": "up"}])
+    assert unknown.status_code == 404 and unknown.json()["message"] == "Data source not found"
+    by_name = _post_query(petclinic, [{"refId": "A", "datasource": "Prometheus", "expr": "up"}])
+    assert by_name.status_code == 404  # a name is looked up as a uid
+    missing = _post_query(petclinic, [{"refId": "A", "expr": "up"}])
+    assert missing.status_code == 400 and missing.json()["messageId"] == "query.invalidDatasourceId"
+
+
+def test_a_failing_query_is_207_with_its_reason_and_the_others_answered(legacy) -> None:
+    body = get(legacy, "/api/dashboards/uid/shop-legacy").json()["dashboard"]
+    failing = next(p for p in body["panels"] if p["title"] == "Payment declines")["targets"][0]
+    working = next(p for p in body["panels"] if p["title"] == "Checkout rate")["targets"][0]
+    source = {"type": "prometheus", "uid": "P1809F7CD0C75ACF3"}
+    answer = _post_query(legacy, [dict(failing, datasource=source), dict(working, refId="B", datasource=source)])
+    assert answer.status_code == 207  # the world has Grafana's datasourceQueryMultiStatus toggle on
+    results = answer.json()["results"]
+    assert results["A"]["status"] == 400 and results["A"]["errorSource"] == "downstream"
+    assert results["A"]["error"].startswith("bad_data: invalid parameter") and "frames" not in results["A"]
+    assert results["B"]["status"] == 200 and results["B"]["frames"][0]["data"]["values"][1][-1] == 12.5
+
+
+def test_legacy_dashboards_name_data_sources_by_name_null_and_variable(legacy) -> None:
+    body = get(legacy, "/api/dashboards/uid/shop-legacy").json()["dashboard"]
+    assert body["schemaVersion"] == 27
+    refs = {p["title"]: p["datasource"] for p in body["panels"]}
+    assert refs["Checkout rate"] == "Prometheus" and refs["Cart errors"] is None
+    assert refs["EU basket latency"] == "$ds"
+    assert all("datasource" not in p["targets"][0] for p in body["panels"])  # before 8.3: the panel's is used
+    ds = next(v for v in body["templating"]["list"] if v["name"] == "ds")
+    assert ds["type"] == "datasource" and ds["current"]["value"] == "Prometheus EU"
+    sources = get(legacy, "/api/datasources").json()
+    assert [(s["name"], s["uid"], s["isDefault"]) for s in sources] == [
+        ("Prometheus", "P1809F7CD0C75ACF3", True), ("Prometheus EU", "prom-eu-7f3a", False)]
+    settings = get(legacy, "/api/frontend/settings").json()
+    assert settings["defaultDatasource"] == "Prometheus"
+    assert settings["datasources"]["Prometheus EU"]["uid"] == "prom-eu-7f3a"
+
+
+def test_the_ruler_holds_each_kind_of_condition(legacy) -> None:
+    namespaces = get(legacy, "/api/ruler/grafana/api/v1/rules").json()
+    rules = {n["grafana_alert"]["uid"]: n["grafana_alert"] for groups in namespaces.values() for g in groups
+             for n in g["rules"]}
+    def model(uid: str) -> dict:
+        return next(q["model"] for q in rules[uid]["data"] if q["refId"] == rules[uid]["condition"])
+    assert model("stock-sync-lag")["type"] == "classic_conditions"
+    assert model("stock-sync-lag")["conditions"][0]["evaluator"] == {"params": [30.0], "type": "gt"}
+    assert model("cart-errors")["type"] == "threshold" and model("cart-errors")["expression"] == "B"
+    assert model("basket-latency")["expression"] == "$B > 0.5"
+    assert model("checkout-rate")["conditions"][0]["evaluator"] == {"params": [10.0, 40.0], "type": "outside_range"}
+
+
+def test_recovering_and_verdict_values_in_the_rules_api(legacy) -> None:
+    body = get(legacy, "/api/prometheus/grafana/api/v1/rules").json()
+    rules = {r["uid"]: r for g in body["data"]["groups"] for r in g["rules"]}
+    recovering = rules["checkout-rate"]
+    assert recovering["state"] == "recovering" and recovering["alerts"][0]["state"] == "Recovering"
+    assert recovering["alerts"][0]["value"] == "0e+00" and recovering["keepFiringFor"] > 0
+    assert rules["cart-errors"]["alerts"][0]["value"] == "1e+00"  # the threshold's verdict
+    assert rules["stock-sync-lag"]["alerts"][0]["value"] == "4.2e+01"  # a classic condition's metric
+    assert body["data"]["totals"]["recovering"] == 1
+    firing = get(legacy, "/api/alertmanager/grafana/api/v2/alerts").json()
+    assert "Checkout rate out of range" in {a["labels"]["alertname"] for a in firing}  # it still fires

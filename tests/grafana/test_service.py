@@ -43,7 +43,7 @@ def test_query_gives_series_with_the_last_value(petclinic) -> None:
 
 
 def test_alert_rules_carry_threshold_value_and_panel_link(petclinic) -> None:
-    rules = {r.uid: r for r in asyncio.run(client_for(petclinic).alert_rules())}
+    rules = {r.uid: r for r in asyncio.run(client_for(petclinic).alert_rules(definitions=True))}
     disk = rules["agent-disk"]
     assert (disk.state, disk.severity, disk.threshold, disk.comparator) == ("firing", "critical", 90.0, ">")
     assert disk.instances[0].firing and disk.instances[0].value == 93
@@ -58,12 +58,19 @@ def test_name_lists_are_cached_and_values_are_not(petclinic) -> None:
     async def twice():
         for _ in range(2):
             await client.panels()
-            await client.alert_rules()
+            await client.alert_rules(definitions=True)
 
     asyncio.run(twice())
     stats = grafana_stats(petclinic)
     assert stats["/api/search"] == 1 and stats["/api/dashboards/uid/jenkins-ci"] == 1
     assert stats["/api/prometheus/grafana/api/v1/rules"] == 2
+    assert stats["/api/ruler/grafana/api/v1/rules"] == 1  # the definitions are a name list
+
+
+def test_alert_rules_without_definitions_ask_one_request(petclinic) -> None:
+    rules = asyncio.run(client_for(petclinic).alert_rules())  # labels only (a subscription's filter)
+    assert {r.uid for r in rules} >= {"agent-disk"} and all(r.threshold is None for r in rules)
+    assert grafana_stats(petclinic) == {"/api/prometheus/grafana/api/v1/rules": 1}
 
 
 def test_one_pooled_session_per_event_loop() -> None:
