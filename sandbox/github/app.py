@@ -533,7 +533,10 @@ async def workflow_runs(request: web.Request) -> web.Response:
 
 
 # -- handlers: search ---------------------------------------------------------------------------------------
-_TERM = re.compile(r'(-?)([\w-]+):("[^"]*"|\S+)|"([^"]*)"|(\S+)')
+# A qualifier's value may list alternatives with commas, each quoted or not: label:bug,"help wanted" (any of them).
+_VALUE = r'(?:"[^"]*"|[^\s,"]+)'
+_TERM = re.compile(rf'(-?)([\w-]+):({_VALUE}(?:,{_VALUE})*)|"([^"]*)"|(\S+)')
+_ALTERNATIVE = re.compile(_VALUE)
 _OR_QUALIFIERS = {"repo", "org", "user", "author", "assignee"}
 
 
@@ -550,7 +553,7 @@ class SearchQuery:
             negate, key, value, quoted, word = match.groups()
             if key:
                 target = query.negated if negate else query.qualifiers
-                target.setdefault(key.lower(), []).append(value.strip('"'))
+                target.setdefault(key.lower(), []).append(value if "," in value else value.strip('"'))
             else:
                 query.words.append((quoted or word).lower())
         return query
@@ -618,7 +621,8 @@ def _matches(query: SearchQuery, repo: Repo, item: dict, is_pull: bool) -> bool:
             "user": lambda: repo.owner.lower() == value_l,
             "author": lambda: item["user"].lower() in (value_l, value_l.replace("app/", "", 1) + "[bot]"),
             "assignee": lambda: value_l in assignees,
-            "label": lambda: any(v.strip().lower() in labels for v in value.split(",")),
+            "label": lambda: any(v.strip('"').strip().lower() in labels
+                                 for v in (_ALTERNATIVE.findall(value) if "," in value else [value])),
             "review-requested": lambda: value_l in requested,
             "reviewed-by": lambda: value_l in reviews,
             "review": lambda: is_pull and review(value_l),

@@ -147,6 +147,9 @@ def test_workflow_runs_filters(api) -> None:
     ("is:pr author:app/dependabot", [215]),
     ('is:issue is:open label:"good first issue"', [198]),
     ("is:issue is:open label:bug repo:petclinic/spring-petclinic", [209, 198]),
+    # a comma list is any of the labels, each quoted or not; two label: qualifiers are both
+    ('is:issue is:open label:"good first issue",bug repo:petclinic/spring-petclinic', [209, 198]),
+    ('is:issue is:open label:bug label:"good first issue" repo:petclinic/spring-petclinic', [198]),
     ("is:issue no:assignee is:open org:petclinic", [205, 198]),
     ("is:issue is:open owner search", [198]),
 ])
