@@ -289,10 +289,11 @@ class ActionGrafanaAlerts(GrafanaQuestion):
         instances = [i for i in rule.instances if alerts.instance_matches(rule, i, narrowed)] or list(rule.instances)
         reading = ""
         if rule.dashboard_uid and rule.panel_id is not None and not any(i.value is not None for i in instances):
-            panel = await client.panel(rule.dashboard_uid, rule.panel_id)
-            if panel is not None:
-                now_ms = int(time.time() * 1000)
-                with suppress(QueryFailed):  # the rule's state is the answer; its panel's reading is extra
+            # The rule's state is the answer; its panel's reading is extra: a slow or failing panel never costs it.
+            with suppress(QueryFailed, BackendError):
+                panel = await client.panel(rule.dashboard_uid, rule.panel_id)
+                if panel is not None:
+                    now_ms = int(time.time() * 1000)
                     series = await client.query(panel, now_ms - NOW_WINDOW_MINUTES * 60_000, now_ms, max_points=60)
                     reading = render.panel_reading(panel, series)
         return render.alert_rule_reply(rule, instances, reading, client.absolute("/alerting/list"))

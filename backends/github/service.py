@@ -225,7 +225,7 @@ class PullFilter:
     reviewer: str = ""  # review requested from
     reviewed_by: str = ""
     # waiting (on review: not approved, no change requested) | none (not reviewed at all) | approved |
-    # changes_requested | required (GitHub's own: branch protection requires a review it has not had)
+    # changes_requested | required (what filters saved before said for "waiting": read as waiting)
     review: str = ""
     checks: str = ""  # failure | success | pending
     draft: bool | None = None
@@ -799,12 +799,13 @@ class GitHubService:
     def _behind_by(self, repo: str, raw: dict) -> int | None:
         """How many commits the PR's head lacks of its base; None when GitHub can't say (the compare fails: a
         fork's branch gone, a force-push, a rate limit): "behind" is then said without a number."""
+        import requests
         from github import GithubException
 
         basehead = urllib.parse.quote(compare_basehead(raw), safe="/:")
         try:
             _headers, data = self._get(f"/repos/{repo}/compare/{basehead}", {"per_page": 1})
-        except (GithubException, ValueError):
+        except (GithubException, ValueError, requests.RequestException):  # a slow compare costs only the number
             return None
         behind = _obj(data).get("behind_by")
         return behind if isinstance(behind, int) else None

@@ -66,6 +66,9 @@ _MATH_TERM = re.compile(rf"^\s*\(?\s*(?:{_MATH_VAR}\s*{_OPERATOR}\s*({_NUMBER})"
 _BOOLEAN_MATH = re.compile(r">=|<=|==|!=|>|<|&&|\|\|")
 _FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 # An alert value Grafana formats as its evaluation string: "[ var='B0' metric='up' labels={} value=93 ]".
+# The ruler only adds thresholds to the alert answer: it may not hold it up longer than this.
+RULER_TIMEOUT = 3.0
+MAX_MATCHED_CHARS = 4_000  # the longest alert value or expression the patterns below read
 _EVAL_STRING_VALUE = re.compile(r"var='(\w*)'.*? value=(\S+)", re.DOTALL)
 # Data sources a dashboard may name that are no entry of /api/datasources.
 EXPRESSION_UIDS = ("__expr__", "-100")
@@ -132,11 +135,21 @@ class SeriesList(list):
     problems: tuple[str, ...] = ()
 
 
+# Where a data source lives is nobody's business in a chat: Grafana's reasons often quote it
+# ('Post "http://prometheus.internal:9090/api/v1/query_range": dial tcp 10.0.3.7:9090: connection refused').
+_ADDRESS = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"']+|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"
+                      r"|\b[a-z][\w-]*(?:\.[\w-]+)+:\d{2,5}\b", re.IGNORECASE)
+
+
+def _without_addresses(reason: str) -> str:
+    return _ADDRESS.sub("(address hidden)", reason[:MAX_MATCHED_CHARS])
+
+
 class QueryFailed(BackendError):
     """Grafana ran the panel's query, or refused to, and said why (a bad expression, an unknown data source)."""
 
     def __init__(self, reasons: Iterable[str]) -> None:
-        self.reasons = tuple(str(r) for r in reasons if str(r).strip()) or ("no reason given",)
+        self.reasons = tuple(_without_addresses(str(r)) for r in reasons if str(r).strip()) or ("no reason given",)
         super().__init__(BACKEND, Fault.REFUSED, "; ".join(self.reasons)[:300])
 
 
@@ -311,7 +324,7 @@ def _float(text: str) -> float | None:
 def alert_values(value: Any) -> list[tuple[str, float | None]]:
     """An alert's `value` as the rules API formats it: one number ('1.82e+00'), several by refId ('B0: 9.3e+01,
     B1: 1e+00'), or the evaluation string ("[ var='B0' metric='up' labels={} value=93 ], …"); empty for none."""
-    text = str(value or "").strip()
+    text = str(value or "").strip()[:MAX_MATCHED_CHARS]  # no pattern runs over a runaway value
     if not text:
         return []
     if text.startswith("["):
@@ -377,7 +390,7 @@ def _math_threshold(expression: str) -> tuple[str, tuple[float, ...], str]:
 
 
 def _math_term(text: str) -> tuple[str, float, str] | None:
-    found = _MATH_TERM.match(text)
+    found = _MATH_TERM.match(text[:MAX_MATCHED_CHARS])
     if not found:
         return None
     if found.group(1):
@@ -745,11 +758,16 @@ class GrafanaService:
         """Grafana-managed alert rules with their state and alert instances (unified alerting); with
         `definitions`, their thresholds too, read from the rules' definitions (the rules API's `query` holds only
         the data query): one more request, in parallel, then cached with the name lists."""
-        async def no_definitions() -> dict[str, Condition]:
-            return {}
+        async def thresholds() -> dict[str, Condition]:
+            if not definitions:
+                return {}
+            try:
+                return await self.rule_conditions()
+            except BackendError:  # the ruler is slow or failing: the alerts are answered without thresholds
+                return {}
 
         data, conditions = await asyncio.gather(self._json("GET", "/api/prometheus/grafana/api/v1/rules"),
-                                                self.rule_conditions() if definitions else no_definitions())
+                                                thresholds())
         with _shape("alert rules"):
             if data.get("status") != "success":
                 raise BackendError(BACKEND, Fault.BAD_RESPONSE, str(data.get("error") or "alert rules failed")[:120])
@@ -766,7 +784,7 @@ class GrafanaService:
         lists). A Grafana that won't show them (an old one, a token without alert.rules:read) leaves them out."""
         async def load() -> dict[str, Condition]:
             try:
-                data = await self._json("GET", "/api/ruler/grafana/api/v1/rules")
+                data = await self._json("GET", "/api/ruler/grafana/api/v1/rules", timeout=RULER_TIMEOUT)
             except BackendError as error:
                 if error.fault not in (Fault.FORBIDDEN, Fault.NOT_FOUND, Fault.BAD_RESPONSE):
                     raise  # passing trouble (or a token being fixed): not remembered
@@ -851,7 +869,7 @@ def query_series(data: Any, default_name: str) -> SeriesList:
         problems = []
         for ref_id, result in (data.get("results") or {}).items():
             if result.get("error"):
-                problems.append(f"query {ref_id}: {str(result['error'])[:200]}")
+                problems.append(f"query {ref_id}: {_without_addresses(str(result['error']))[:200]}")
                 continue
             for frame in result.get("frames") or []:
                 series.extend(_frame_series(frame, default_name))

@@ -447,9 +447,13 @@ def stages_from_graph_view(data: Any) -> list[Stage]:
 
 # A console line may start with the Timestamper plugin's time: "[2026-11-18T14:02:11.123Z] " or "14:02:11  ".
 _STAMP = r"(?:\[\d{4}-\d\d-\d\dT[\d:.]+Z?\]\s?|\d\d:\d\d:\d\d\s+)?"
-_BLOCK = re.compile(rf"^{_STAMP}\[Pipeline\] \{{ \((?P<name>.+)\)\s*$")  # a stage (or a parallel branch) began
-_SKIPPED = re.compile(rf'^{_STAMP}Stage "(?P<name>.+)" skipped due to (?P<why>.+?)\s*$')
-_BRANCH_FAILED = re.compile(rf"^{_STAMP}Failed in branch (?P<name>.+?)\s*$")
+# Lines are stripped of trailing spaces before matching: no pattern backtracks over a long run of them.
+_BLOCK = re.compile(rf"^{_STAMP}\[Pipeline\] \{{ \((?P<name>[^\n]{{1,300}})\)$")  # a stage (or a branch) began
+_SKIPPED = re.compile(rf'^{_STAMP}Stage "(?P<name>[^"\n]{{1,300}})" skipped due to (?P<why>[^\n]{{1,300}})$')
+_BRANCH_FAILED = re.compile(rf"^{_STAMP}Failed in branch (?P<name>[^\n]{{1,300}})$")
+# The console read for stages and the log's tail: its last MAX_CONSOLE_CHARS (a runaway log can be gigabytes).
+MAX_CONSOLE_CHARS = 4_000_000
+MAX_LINE_CHARS = 2_000
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # the AnsiColor plugin's colours
 _BRANCH = "Branch: "  # `[Pipeline] { (Branch: Unit)`: a branch of `parallel`, not a stage
 _POST = "Declarative: Post Actions"
@@ -469,16 +473,19 @@ def stages_from_console(console: str, result: str | None, building: bool = False
     build failed or was aborted, the last stage that ran (not the post actions). An unstable build without
     such a skip names none: nothing in the console says which stage marked it unstable."""
     order: list[str] = []
+    seen: set[str] = set()
     skipped: dict[str, str] = {}
     first_skip: str | None = None
     failed_branch: str | None = None
-    for line in console.splitlines():
+    for line in console[-MAX_CONSOLE_CHARS:].splitlines():
+        line = line[:MAX_LINE_CHARS].rstrip()
         if "\x1b" in line:
             line = _COLOUR.sub("", line)
         if block := _BLOCK.match(line):
             name = block["name"]
-            if not name.startswith(_BRANCH) and name not in order:
+            if not name.startswith(_BRANCH) and name not in seen:
                 order.append(name)
+                seen.add(name)
         elif skip := _SKIPPED.match(line):
             skipped.setdefault(skip["name"], skip["why"])
             if first_skip is None and skip["why"].startswith("earlier "):  # failure(s), or stage(s) … unstable
@@ -654,8 +661,9 @@ class JenkinsService:
         console_call = self._call(client.get_build_console_output, build.job, build.number)
         from_plugin, tests_data, console = await asyncio.gather(stages_call, tests_call, console_call)
         stages, source = from_plugin or ([], "")
-        if pipeline and not stages:
-            stages = stages_from_console(console or "", build.result, build.building)
+        console = (console or "")[-MAX_CONSOLE_CHARS:]
+        if pipeline and not stages:  # parsing a long log is work: off the event loop
+            stages = await asyncio.to_thread(stages_from_console, console, build.result, build.building)
             source = CONSOLE if stages else ""
         failed = [
             FailedTest(str(c.get("className") or ""), str(c.get("name") or ""), str(c.get("status") or ""),
@@ -663,7 +671,7 @@ class JenkinsService:
             for suite in (tests_data or {}).get("suites") or [] for c in suite.get("cases") or []
             if c.get("status") in ("FAILED", "REGRESSION")
         ]
-        return Failure(build, stages, failed, log_tail(console or ""), build.url + "console", stage_source=source)
+        return Failure(build, stages, failed, log_tail(console), build.url + "console", stage_source=source)
 
     async def _plugin_stages(self, build: BuildInfo) -> tuple[list[Stage], str]:
         """The build's stages from the stage plugin this Jenkins has, and which one ([] when it has none, or

@@ -207,6 +207,31 @@ def test_an_alert_whose_panel_query_fails_still_answers_the_alert(modern) -> Non
     assert "threshold > 1" in answer and "couldn't" not in answer
 
 
+@pytest.mark.parametrize("fault", [{"status": 503}, {"status": 429}, {"status": 500, "malformed": True}])
+def test_a_failing_panel_or_ruler_never_costs_the_alert_answer(modern, fault: dict) -> None:
+    """The panel's reading and the thresholds are extra: the data query or the ruler failing says the rest."""
+    set_fault(modern, paths="/api/ds/query", **fault)
+    try:
+        answer, _ = ask(ActionGrafanaAlerts(), "is the error budget alert ok?", "grafana_alerts")
+    finally:
+        set_fault(modern)
+    assert answer.startswith("[warning] API error budget burning · firing since "), answer
+    set_fault(modern, paths="/api/ruler", **fault)
+    try:
+        answer, _ = ask(ActionGrafanaAlerts(), "what's firing?", "grafana_alerts")
+    finally:
+        set_fault(modern)
+    assert "API error budget burning" in answer and "Sorry" not in answer
+
+
+def test_grafanas_reasons_never_show_where_a_data_source_lives() -> None:
+    failed = QueryFailed(['Post "http://prometheus.internal:9090/api/v1/query_range": dial tcp 10.0.3.7:9090: '
+                          "connect: connection refused", "parse error at char 12: unexpected identifier"])
+    shown = " ".join(failed.reasons)
+    assert "prometheus.internal" not in shown and "10.0.3.7" not in shown and "9090" not in shown
+    assert "connection refused" in shown and "parse error at char 12" in shown
+
+
 # --- item 6: Recovering counts as firing, and says so -----------------------------------------------------------
 def test_legacy_recovering_alert_is_counted_and_named(legacy) -> None:
     answer, _ = ask(ActionGrafanaAlerts(), "what's firing?", "grafana_alerts")

@@ -432,3 +432,19 @@ def test_the_answer_says_where_the_stage_came_from(source: str, said: str) -> No
     unsaid = render.failure("billing-api-ci", Failure(_build(), [], [], ["boom"], "http://j/console"),
                             now=1_800_000_100.0)
     assert "in stage" not in unsaid.text and "Stage from" not in json.dumps(unsaid.card)
+
+
+def test_a_runaway_or_hostile_console_is_read_within_bounds() -> None:
+    """Only the console's tail is read, each line at most MAX_LINE_CHARS, each stage once: a log of 200,000
+    stages, a line of half a million spaces and a name of a million characters still give the right stage."""
+    from backends.jenkins.service import MAX_CONSOLE_CHARS, MAX_LINE_CHARS
+
+    many = "".join(f"[Pipeline] {{ (Stage {i % 500})\n" for i in range(200_000))
+    hostile = ("Failed in branch " + " " * 500_000 + "\n" + "[Pipeline] { (" + "x" * 1_000_000 + ")\n"
+               + 'Stage "' + "y" * 300_000 + '" skipped due to earlier failure(s)' + " " * 300_000 + "\n")
+    console = many + hostile + "[Pipeline] { (Deploy)\n[Pipeline] }\nERROR: script returned exit code 1\n"
+    stages = stages_from_console(console, "FAILURE")
+    names = [s.name for s in stages]
+    assert len(names) == len(set(names)) == 501 and all(len(n) <= MAX_LINE_CHARS for n in names)
+    assert Failure(_build(), stages, [], [], "").failed_stage.name == "Deploy"
+    assert len(console) > MAX_CONSOLE_CHARS  # the head beyond the bound was never read, and nothing broke
