@@ -48,6 +48,7 @@ from actions.base import Answer, Ask, QuestionAction
 from actions.send import send
 from common import cards, once
 from common.access import AccessFileError, AccessPolicy, Identity, policy, refusal_text
+from common.change_words import is_question
 from common.doors import derived_key
 from common.reply import Reply, yes_no
 from common.settings import shared
@@ -212,16 +213,17 @@ def turns_since_offer(tracker: Tracker, pending: Pending, user_id: str) -> int:
     return max(len(said) - 1, 0)
 
 
-def ask_again(pending: Pending, ask: Ask, turns: int, now: float | None = None) -> tuple[Reply, dict[str, Any]]:
+def ask_again(pending: Pending, ask: Ask, turns: int, now: float | None = None,
+              because: str = "") -> tuple[Reply, dict[str, Any]]:
     """The offer shown again with its exact values, and a fresh pending slot so the next "yes" answers it."""
     now = time.time() if now is None else now
     log_decision(ask, pending.summary, pending.params, "asked again",
-                 f"{turns} other message(s) since the offer; yes did not directly answer it")
+                 because or f"{turns} other message(s) since the offer; yes did not directly answer it")
     fresh = replace(pending, created_at=now, expires_at=now + expiry_seconds())
     summary = clean(pending.summary, 400)
     minutes = expiry_minutes()
-    said = (f"You said something else after I offered this, so to be sure your yes is for it: I'd {summary}. "
-            "Nothing has run yet.")
+    opening = because or "You said something else after I offered this, so to be sure your yes is for it"
+    said = f"{opening}: I'd {summary}. Nothing has run yet."
     text = f"{said} Shall I? (yes / no; this offer expires in {minutes} min)"
     buttons = yes_no("Yes, do it")
     card = cards.status_card("Still want this?", "neutral", f"{said} Shall I? Only you can say yes.", buttons=buttons)
@@ -314,6 +316,10 @@ class ActionConfirm(Action):
                 "Your yes doesn't confirm someone else's request; it's still waiting for theirs.",
                 "warning", "Not yours to confirm"))
             return []
+        if is_question(ask.text):  # "is everything ok?" read as a yes: a question never confirms a change
+            reply, event = ask_again(pending, ask, 0, because="That sounds like a question, so I haven't done it")
+            send(dispatcher, tracker, reply)
+            return [event]
         turns = turns_since_offer(tracker, pending, ask.user_id)
         if turns:
             reply, event = ask_again(pending, ask, turns)

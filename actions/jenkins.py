@@ -51,7 +51,7 @@ from backends.jenkins.words import (
     single_value,
 )
 from common.access import AccessPolicy
-from common.change_words import asks_for_change
+from common.change_words import asks_for_change, unsupported_change
 from common.reply import Reply
 from common.resolve import Candidate, Resolution, Resolver, words
 from common.text import clean
@@ -462,6 +462,9 @@ class ActionJenkinsRunBuild(JenkinsQuestion):
         if isinstance(target, Reply):
             return Answer([target])
         name = target.job.full_name
+        verb = unsupported_change(ask.text, [name])
+        if verb is not None:
+            return Answer.of(render.cannot(verb, target.job), **job_context(ask, name))
         if pending is None and not ask.slot(DRAFT_SLOT) and not asks_for_change(ask.text, [name]):
             # No verb, no button: a bare name ("petclinic-build?") asks how it is doing, whatever the NLU read.
             return await ActionJenkinsBuildStatus().answer(replace(ask, intent=ActionJenkinsBuildStatus.intent))

@@ -66,3 +66,25 @@ def asks_for_change(text: str, names: Iterable[str] = ()) -> bool:
         return True
     rest = without_names(text, list(names))
     return bool(_CHANGE.search(rest) or _WANT.search(rest))
+
+
+# Verbs that ask for a change opsbot does not make: answered with a plain "I can't", never turned into another one.
+_UNSUPPORTED = re.compile(
+    r"\b(delete|remove|disable|enable|rename|archive|wipe|purge|uninstall|reconfigure|configure|edit|move|copy"
+    r"|merge|close|reopen|revert|approve|unlock|lock)(?:s|d|ed|ing)?\b", re.IGNORECASE)
+# A question is never a "yes" ("is everything ok?" read as affirm): it ends with "?" or opens like one.
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:is|are|was|were|does|do|did|what|whats|what's|why|how|when|where|who|which"
+                       r"|anything|everything|any)\b", re.IGNORECASE)
+
+
+def unsupported_change(text: str, names: Iterable[str] = ()) -> str | None:
+    """The verb of a change opsbot does not make ("delete", "disable", "merge"), names aside; None if none."""
+    if text.lstrip().startswith("/"):
+        return None
+    found = _UNSUPPORTED.search(without_names(text, list(names)))
+    return found.group(1).lower() if found else None
+
+
+def is_question(text: str) -> bool:
+    """Whether a message reads as a question (a button's payload never does)."""
+    return not text.lstrip().startswith("/") and bool(_QUESTION.search(text))

@@ -414,6 +414,15 @@ def agents(found: Sequence[Agent], url: str) -> Reply:
 
 
 # -- running a build -----------------------------------------------------------------------------------
+def cannot(verb: str, job: Job) -> Reply:
+    """A change opsbot does not make ("delete the nightly job"): said plainly, with what it can do instead."""
+    text = (f"I can't {clean(verb, 20)} Jenkins jobs: I only run builds (and ask you first), and answer questions "
+            f"about them. Nothing was changed. To {clean(verb, 20)} {_name(job.full_name)}, use Jenkins: "
+            f"{safe_url(job.url)}")
+    return Reply(text=text, card=cards.status_card(f"I can't {clean(verb, 20)} jobs", "neutral", text,
+                                                   link=("Open job", job.url)))
+
+
 def refuse_disabled(job: JobDetail) -> Reply:
     reason = f"{_name(job.full_name)} is disabled in Jenkins, so it can't be built"
     text = reason + (f" ({clean(job.description, 120)})" if job.description else "") + \

@@ -88,3 +88,27 @@ def test_the_same_names_with_a_verb_are_offered(world: str, request: pytest.Fixt
 ])
 def test_what_counts_as_asking_for_a_change(text: str, names: list[str], change: bool) -> None:
     assert asks_for_change(text, names) is change
+
+
+def test_a_change_opsbot_does_not_make_is_said_plainly_and_never_turned_into_a_build(jenkins) -> None:
+    for text in ("delete the petclinic-nightly job", "disable petclinic-build", "please remove petclinic-nightly"):
+        answer, slots = ask_to_build(text)
+        assert answer.startswith("I can't ") and "Nothing was changed" in answer, answer
+        assert not offered(slots)
+
+
+def test_a_question_is_never_a_yes(jenkins) -> None:
+    from actions.confirm import ActionConfirm
+
+    _, slots = ask_to_build("run petclinic-build")
+    offer = slots[PENDING_SLOT]
+    posts_before = sum(n for path, n in jenkins.state("jenkins").counts.items() if path.endswith("/build"))
+    for question in ("is evrything ok?", "what happens then?", "anything running on it"):
+        tracker = make_tracker(question, "affirm", slots={PENDING_SLOT: offer}, sender="room",
+                               metadata={"user_id": "dan"})
+        messages, events = run_action(ActionConfirm(), tracker)
+        answer = texts(messages)
+        assert answer.startswith("That sounds like a question, so I haven't done it: I'd run petclinic-build")
+        offer = next(e["value"] for e in events if e.get("name") == PENDING_SLOT)
+        assert offer and offer["params"]["job"] == "petclinic-build"  # still waiting for a real yes
+    assert sum(n for path, n in jenkins.state("jenkins").counts.items() if path.endswith("/build")) == posts_before
