@@ -4,7 +4,7 @@ A change is flagged "worse" when it goes the wrong way by more than the toleranc
 backend request counts any increase): latency up, throughput down, more requests. Timing figures on a shared
 machine move by 10–20 % between runs on their own; request counts do not.
 
-    .venv/bin/python bench/compare.py OLD.json NEW.json [--tolerance 15] [--fail-on-worse]
+    .venv/bin/python -m bench.compare OLD.json NEW.json [--tolerance 15] [--fail-on-worse]
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def compare(old: Run, new: Run, tolerance: float) -> tuple[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/compare.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)

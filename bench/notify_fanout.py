@@ -1,7 +1,7 @@
 """Benchmark, run by hand: how many webhook events per second the notifier delivers to 100 subscribed Teams
 conversations.
 
-    .venv/bin/python bench/notify_fanout.py [--conversations 100] [--events 20] [--concurrency 16]
+    .venv/bin/python -m bench.notify_fanout [--conversations 100] [--events 20] [--concurrency 16]
 
 The notifier runs as its own process (`python -m notifications`, as `make demo` runs it; the Rasa channel
 does the same work in Rasa's process) and posts to the fake Bot Framework (in this process). Every

@@ -2,7 +2,7 @@
 one run, printed as one table and written to results/bench/<time>-<commit>.json (and results/bench/latest.json);
 `make bench-compare OLD=a.json NEW=b.json` lines two runs up.
 
-    .venv/bin/python bench/run.py [--model PATH] [--quick] [--out DIR]
+    .venv/bin/python -m bench.run [--model PATH] [--quick] [--out DIR]
 
 In order, each figure from this run:
   1. full training time: `rasa train` with an empty Rasa cache (--model PATH skips it and measures that model);
@@ -236,7 +236,7 @@ def render(run: Run) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="measure this model instead of training one (no training time)")
     parser.add_argument("--quick", action="store_true", help="fewer messages per level (a smoke run)")

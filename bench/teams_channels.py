@@ -1,7 +1,7 @@
 """Benchmark, run by hand: the `teams` channel against Rasa's built-in `botframework` channel, side by side
 in one Rasa process on the same model, against the fake Bot Framework.
 
-    .venv/bin/python bench/teams_channels.py [--model models/opsbot.tar.gz] [--levels 1 10 50]
+    .venv/bin/python -m bench.teams_channels [--model models/opsbot.tar.gz] [--levels 1 10 50]
 
 For 1, 10 and 50 concurrent conversations, each conversation sends messages one after another (the next
 when the previous answer arrived), as Teams would post them: a signed activity to the channel's webhook.
@@ -137,7 +137,7 @@ async def run(stack: Stack, levels: list[int]) -> list[Result]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/teams_channels.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.teams_channels", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="models/opsbot.tar.gz")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50])

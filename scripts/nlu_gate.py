@@ -1,7 +1,7 @@
 """NLU quality gate: reads Rasa's intent_report.json, prints the per-intent table, and fails when the
 weighted F1 is under 0.95 or any intent is under 0.85.
 
-Usage: python scripts/nlu_gate.py results/nlu/intent_report.json [--min-weighted 0.95] [--min-intent 0.85]
+Usage: python -m scripts.nlu_gate results/nlu/intent_report.json [--min-weighted 0.95] [--min-intent 0.85]
 """
 
 from __future__ import annotations

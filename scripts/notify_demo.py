@@ -69,7 +69,7 @@ def click(stack: Stack, note) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/notify_demo.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scripts.notify_demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="models/opsbot.tar.gz")
     args = parser.parse_args(argv)

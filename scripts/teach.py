@@ -1,11 +1,11 @@
 """Teach opsbot a new question from example phrases, consistently across the four places Rasa needs.
 
-    .venv/bin/python scripts/teach.py add deploy_window \\
+    .venv/bin/python -m scripts.teach add deploy_window \\
         --example "when is the next deploy window?" --example "when can we deploy next" ... (5 or more) \\
         --answer "Deploy windows are Tuesday and Thursday, 14:00-16:00 UTC."
-    .venv/bin/python scripts/teach.py add restart_service --examples-file phrases.txt --action
-    .venv/bin/python scripts/teach.py list
-    .venv/bin/python scripts/teach.py remove deploy_window
+    .venv/bin/python -m scripts.teach add restart_service --examples-file phrases.txt --action
+    .venv/bin/python -m scripts.teach list
+    .venv/bin/python -m scripts.teach remove deploy_window
 
 `add` writes, for intent NAME in area AREA (default `custom`):
   nlu/AREA.yml                         the examples
@@ -429,7 +429,7 @@ def add(args: argparse.Namespace, project: Project) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/teach.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scripts.teach", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", default=str(ROOT), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)

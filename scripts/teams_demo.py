@@ -49,7 +49,7 @@ def describe(activity: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/teams_demo.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scripts.teams_demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--message", default="what can you do?")
     parser.add_argument("--json", action="store_true", help="also print the activities as JSON")

@@ -1,6 +1,6 @@
 """`make teams-package`: the Teams app package (a zip to side-load or upload to your org's app catalogue).
 
-    TEAMS_APP_ID=<your bot's Microsoft App ID> .venv/bin/python scripts/teams_package.py [--out FILE]
+    TEAMS_APP_ID=<your bot's Microsoft App ID> .venv/bin/python -m scripts.teams_package [--out FILE]
 
 The zip holds `manifest.json` (schema v1.19, from teams/manifest.template.json: the bot id from
 TEAMS_APP_ID, scopes personal/team/groupChat, the command list generated from capabilities/ via
@@ -134,7 +134,7 @@ def build(out: Path, app_id: str, version: str = "1.0.0", website: str = "https:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/teams_package.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scripts.teams_package", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
