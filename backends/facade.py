@@ -17,12 +17,14 @@ S = TypeVar("S")
 
 
 class BackendSettings(Protocol):
+    """What a backend's settings class (backends/<name>/settings.py) gives the facade."""
+
     @property
     def configured(self) -> bool: ...
 
 
 class Facade(Generic[S]):
-    def __init__(self, backend: str, settings: Callable[[], Any], build: Callable[[Any, float], S],
+    def __init__(self, backend: str, settings: Callable[[], BackendSettings], build: Callable[[Any, float], S],
                  on_reset: Callable[[], None] = lambda: None) -> None:
         self.backend = backend
         self.settings = settings

@@ -12,7 +12,6 @@ retried for a minute. Pages (`@odata.nextLink`) are followed up to MAX_PAGES.
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 from collections.abc import Callable
 from urllib.parse import quote
@@ -22,6 +21,7 @@ import aiohttp
 from connector.bot_connector import TokenClient, TokenError
 from connector.config import TeamsConfig
 from connector.http import Http
+from connector.lookups import Failed, TimedLookups
 
 logger = logging.getLogger(__name__)
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -39,39 +39,21 @@ class GroupDirectory:
         self.http = http
         self.tokens = TokenClient(config.resolved_token_url, config.app_id, config.app_password, http,
                                   scope=GRAPH_SCOPE)
-        self.clock = clock
-        self.ttl = ttl
-        self.retry_after = retry_after
-        self.size = size
-        self._known: collections.OrderedDict[str, tuple[float, tuple[str, ...]]] = collections.OrderedDict()
-        self._inflight: dict[str, asyncio.Future] = {}
+        self.lookups: TimedLookups[tuple[str, ...]] = TimedLookups(clock, ttl, retry_after, size)
 
     async def groups(self, tenant_id: str, user_id: str) -> tuple[str, ...]:
         """The ids of the groups `user_id` (an AAD object id) is in, directly or through other groups."""
         if not user_id:
             return ()
-        key = f"{tenant_id}|{user_id}"
-        cached = self._known.get(key)
-        if cached and cached[0] > self.clock():
-            return cached[1]
-        if key not in self._inflight:
-            self._inflight[key] = asyncio.ensure_future(self._lookup(key, user_id))
-        return await asyncio.shield(self._inflight[key])
+        return await self.lookups.get(f"{tenant_id}|{user_id}", lambda: self._lookup(user_id))
 
-    async def _lookup(self, key: str, user_id: str) -> tuple[str, ...]:
+    async def _lookup(self, user_id: str) -> tuple[str, ...]:
         try:
-            found, expires = await self._fetch(user_id), self.clock() + self.ttl
+            return await self._fetch(user_id)
         except (GroupLookupError, TokenError) as error:
             logger.warning("Teams: could not look up a user's groups in Microsoft Graph (%s); only members and "
                            "default_role apply to them", error)
-            found, expires = (), self.clock() + self.retry_after
-        finally:
-            self._inflight.pop(key, None)
-        self._known[key] = (expires, found)
-        self._known.move_to_end(key)
-        while len(self._known) > self.size:
-            self._known.popitem(last=False)
-        return found
+            raise Failed(()) from error
 
     async def _fetch(self, user_id: str) -> tuple[str, ...]:
         url: str | None = (f"{self.graph_url}/v1.0/users/{quote(user_id, safe='')}/transitiveMemberOf/"

@@ -7,13 +7,12 @@ no UPN, hence the AAD object id alone (and `default_role` unless that id is list
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import logging
 from collections.abc import Callable
 
 from connector import inbound
 from connector.bot_connector import BotConnector, OutboundError
+from connector.lookups import Failed, TimedLookups
 
 logger = logging.getLogger(__name__)
 
@@ -34,26 +33,15 @@ class MemberDirectory:
     def __init__(self, connector: BotConnector, clock: Callable[[], float], ttl: float = 3600.0,
                  retry_after: float = 60.0, size: int = 10_000) -> None:
         self.connector = connector
-        self.clock = clock
-        self.ttl = ttl
-        self.retry_after = retry_after
-        self.size = size
-        self._known: collections.OrderedDict[str, tuple[float, str | None]] = collections.OrderedDict()
-        self._inflight: dict[str, asyncio.Future] = {}
+        self.lookups: TimedLookups[str | None] = TimedLookups(clock, ttl, retry_after, size)
 
     async def upn(self, turn: inbound.Turn) -> str | None:
         user = str(turn.metadata.get("teams_user_id") or "")
         if not user:
             return None
-        key = f"{turn.metadata.get('tenant_id')}|{user}"
-        cached = self._known.get(key)
-        if cached and cached[0] > self.clock():
-            return cached[1]
-        if key not in self._inflight:  # simultaneous first messages of one user share one lookup
-            self._inflight[key] = asyncio.ensure_future(self._lookup(key, turn, user))
-        return await asyncio.shield(self._inflight[key])
+        return await self.lookups.get(f"{turn.metadata.get('tenant_id')}|{user}", lambda: self._lookup(turn, user))
 
-    async def _lookup(self, key: str, turn: inbound.Turn, user: str) -> str | None:
+    async def _lookup(self, turn: inbound.Turn, user: str) -> str | None:
         try:
             where = members_conversation(turn.metadata)
             try:
@@ -64,15 +52,7 @@ class MemberDirectory:
                     raise
                 # A shared channel's guest is not a member of the host team: ask the channel itself.
                 account = await self.connector.member(turn.service_url, chat, user)
-            upn = str((account or {}).get("userPrincipalName") or "") or None
-            expires = self.clock() + self.ttl
         except OutboundError as error:
             logger.info("Teams: could not look up a member (%s)", error)
-            upn, expires = None, self.clock() + self.retry_after
-        finally:
-            self._inflight.pop(key, None)
-        self._known[key] = (expires, upn)
-        self._known.move_to_end(key)
-        while len(self._known) > self.size:
-            self._known.popitem(last=False)
-        return upn
+            raise Failed(None) from error
+        return str((account or {}).get("userPrincipalName") or "") or None

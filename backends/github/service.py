@@ -621,15 +621,21 @@ class GitHubService:
         """Every item of a list endpoint, 100 a page, at most MAX_PAGES pages (`key`: the list's field when
         the answer wraps it, as check runs and workflow runs are). Anything not an object is left out."""
         headers, data = self._get(path, {"per_page": 100, **(params or {})})
-        items: list = []
-        for _ in range(MAX_PAGES):
+        items, _headers = self._with_next_pages(headers, data, key)
+        return items
+
+    def _with_next_pages(self, headers: dict[str, Any], data: Any, key: str = "") -> tuple[list[dict], dict]:
+        """The items of a first page and of the pages its `Link` header leads to (at most MAX_PAGES in all),
+        and the last page's headers."""
+        items: list[dict] = []
+        for page in range(MAX_PAGES):
             found = _obj(data).get(key) if key else data
             items.extend(item for item in _list(found) if isinstance(item, dict))
             next_url = _next_link(headers)
-            if not next_url:
+            if not next_url or page == MAX_PAGES - 1:
                 break
             headers, data = self._get(next_url)
-        return items
+        return items, headers
 
     def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
         """Every page of a list endpoint. The first page is asked conditionally (ETag) when cached."""
@@ -637,22 +643,14 @@ class GitHubService:
         if fresh is not None:
             return fresh.value
         cached = self._names.entry(path)
-        requester = self._github().requester
         conditional = {"If-None-Match": cached.tag} if cached is not None and cached.tag else {}
-        headers, data = requester.requestJsonAndCheck("GET", path, parameters={"per_page": 100, **(params or {})},
-                                                      headers=conditional)
+        headers, data = self._get(path, {"per_page": 100, **(params or {})}, conditional)
         if data is None and cached is not None:  # 304 Not Modified
             self._names.touch(path)
             return cached.value
-        items = list(data or [])
-        next_url = _next_link(headers)
-        for _ in range(MAX_PAGES - 1):
-            if not next_url:
-                break
-            headers, page = requester.requestJsonAndCheck("GET", next_url)
-            items.extend(page or [])
-            next_url = _next_link(headers)
-        return self._names.put(path, items, tag=headers.get("etag") if not next_url else None)
+        items, _last = self._with_next_pages(headers, data)
+        # Only a list that fits on one page is revalidated with its ETag (a later page may have changed).
+        return self._names.put(path, items, tag=headers.get("etag") if not _next_link(headers) else None)
 
     # -- names ----------------------------------------------------------------------------------------
     async def repos(self) -> list[Repo]:

@@ -393,9 +393,8 @@ def test_real_data_sources_with_a_field_missing_go_through(field: str, how: obje
         return found
 
     results = asyncio.run(run())
-    assert len(results) == 3
+    assert len(results) == 3 and any(isinstance(result, list) for result in results)  # the others still answer
     for result in results:
-        assert isinstance(result, QueryFailed | list), result
         if isinstance(result, QueryFailed):
             assert "data source" in result.reasons[0]
     sources = asyncio.run(client.datasources())
